@@ -1,0 +1,348 @@
+//! The shared segment and its lock-free structures: the bottom layer.
+//!
+//! A job has exactly one segment: an anonymous `memfd` created by `shmrun`,
+//! sized by [`Layout`] for the job's rank count and mapped `MAP_SHARED` by
+//! every rank. Because every process maps it at its own address, nothing in
+//! the segment holds a pointer: every structure is found by an offset that
+//! [`Layout`] computes from the rank count alone, the same in every process.
+//!
+//! ```text
+//! +-------------------+  0
+//! | SegmentHeader     |  magic, size, capability flags
+//! +-------------------+  layout.ranks
+//! | RankBlock x n     |  doorbell, pid, rendezvous flags, collective slot headers
+//! +-------------------+  layout.ring_controls
+//! | RingControl x n*n |  head/tail of the SPSC ring from rank s to rank d
+//! +-------------------+  layout.coll_data
+//! | slot data x 2n    |  two collective sub-buffers per rank
+//! +-------------------+  layout.ring_data   (page aligned)
+//! | ring data x n*n   |  one byte ring per ordered pair
+//! +-------------------+  layout.total
+//! ```
+//!
+//! The memfd is sparse: a page costs memory only once a process touches it,
+//! so the ring of a pair that never talks is never allocated, and a 64-rank
+//! job pays for the rings it uses, not for 64 x 64 of them.
+//!
+//! # Memory orderings
+//!
+//! Every structure here follows one publication protocol: the writer fills
+//! plain memory, then stores a counter or flag with `Release`; the reader
+//! loads that counter with `Acquire` and only then reads the memory. The
+//! ring's `tail` (written by the producer) publishes frames, its `head`
+//! (written by the consumer) publishes free space; a rendezvous flag
+//! publishes that a pull finished; a collective slot's `tag` publishes its
+//! data and its `done` counter publishes that readers are finished with it.
+//! Sleeping is the one place that needs `SeqCst`: see [`doorbell`].
+
+pub mod cma;
+pub mod doorbell;
+pub mod ring;
+
+use std::fs::File;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use crossbeam_utils::CachePadded;
+use memmap2::MmapMut;
+
+pub use doorbell::Doorbell;
+pub use ring::{Frame, FrameHeader, RingConsumer, RingControl, RingProducer};
+
+/// Identifies a shmpi segment (ASCII "shmpi" + version).
+const MAGIC: u64 = 0x0073_686d_7069_0001;
+
+/// Number of rendezvous flags per rank: at most this many large sends of
+/// one rank can wait for their receivers at the same time.
+pub const RENDEZVOUS_SLOTS: usize = 256;
+
+/// Bytes of one collective sub-buffer; each rank owns two.
+pub const COLL_CHUNK: usize = 128 * 1024;
+
+/// Capability flag: ranks may copy directly between address spaces with
+/// `process_vm_readv` (cross-memory attach).
+pub const CAP_CMA: u32 = 1;
+
+const PAGE: usize = 4096;
+
+/// The first bytes of the segment.
+#[repr(C)]
+pub struct SegmentHeader {
+    magic: AtomicU64,
+    size: AtomicU32,
+    caps: AtomicU32,
+    ring_capacity: AtomicU64,
+}
+
+/// The state of one rendezvous flag (see [`RankBlock::rendezvous`]).
+pub mod rendezvous {
+    /// The sender has announced a message and waits.
+    pub const POSTED: u32 = 1;
+    /// The receiver has copied the message; the sender may complete.
+    pub const DONE: u32 = 2;
+}
+
+/// The header of one collective sub-buffer of a rank.
+///
+/// The owner waits until `done` reaches the number of reads it expects for
+/// the sub-buffer's previous content, fills the data, then stores `tag`
+/// (`Release`). A reader waits for `tag` to equal the tag of the collective
+/// step it is in (`Acquire`), copies, then adds one to `done` (`Release`).
+#[repr(C)]
+pub struct SlotHeader {
+    /// Which collective step the data belongs to (see `engine::coll`).
+    pub tag: CachePadded<AtomicU64>,
+    /// How many reads of this sub-buffer have finished, ever.
+    pub done: CachePadded<AtomicU64>,
+}
+
+/// The part of the segment that belongs to one rank.
+#[repr(C)]
+pub struct RankBlock {
+    /// Rung by anyone who publishes something this rank may be waiting for.
+    pub doorbell: CachePadded<Doorbell>,
+    /// The rank's process id, for cross-memory attach.
+    pub pid: AtomicU32,
+    /// Set once the rank has attached to the segment.
+    pub attached: AtomicU32,
+    /// Rendezvous flags: the receiver of a large message sets the flag that
+    /// the sender named to `rendezvous::DONE` once it has pulled the data.
+    pub rendezvous: [AtomicU32; RENDEZVOUS_SLOTS],
+    /// Headers of the two collective sub-buffers.
+    pub slots: [SlotHeader; 2],
+}
+
+/// Where everything lives in a segment for `n` ranks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Number of ranks.
+    pub n: usize,
+    /// Bytes of each ring's data area (a power of two).
+    pub ring_capacity: usize,
+    ranks: usize,
+    ring_controls: usize,
+    coll_data: usize,
+    ring_data: usize,
+    /// Total bytes of the segment.
+    pub total: usize,
+}
+
+fn align_up(x: usize, a: usize) -> usize {
+    x.div_ceil(a) * a
+}
+
+impl Layout {
+    /// The layout of a segment for `n` ranks.
+    ///
+    /// Rings are 128 KiB up to 64 ranks and shrink (to at least 16 KiB) so
+    /// that the address space of all rings stays within 8 GiB; only the
+    /// pages a pair writes are ever backed by memory.
+    pub fn new(n: usize) -> Layout {
+        assert!(n >= 1, "a job has at least one rank");
+        let mut ring_capacity = 128 * 1024;
+        while ring_capacity > 16 * 1024 && n * n * ring_capacity > (8 << 30) {
+            ring_capacity /= 2;
+        }
+        let ranks = align_up(std::mem::size_of::<SegmentHeader>(), 128);
+        let ring_controls = align_up(ranks + n * std::mem::size_of::<RankBlock>(), 128);
+        let coll_data = align_up(
+            ring_controls + n * n * std::mem::size_of::<RingControl>(),
+            PAGE,
+        );
+        let ring_data = align_up(coll_data + 2 * n * COLL_CHUNK, PAGE);
+        let total = ring_data + n * n * ring_capacity;
+        Layout {
+            n,
+            ring_capacity,
+            ranks,
+            ring_controls,
+            coll_data,
+            ring_data,
+            total,
+        }
+    }
+}
+
+/// A mapped segment.
+pub struct Segment {
+    map: MmapMut,
+    layout: Layout,
+}
+
+// SAFETY: everything a `Segment` hands out is an atomic or a raw pointer
+// whose use is governed by the protocols of this module; the mapping itself
+// is valid in every thread.
+unsafe impl Sync for Segment {}
+// SAFETY: as above; the mapping does not belong to a thread.
+unsafe impl Send for Segment {}
+
+impl Segment {
+    /// Creates a zeroed segment for `n` ranks in a new memfd. The fd is
+    /// close-on-exec; the launcher clears that flag in each rank's child.
+    pub fn create(n: usize, caps: u32) -> std::io::Result<(Segment, OwnedFd)> {
+        let layout = Layout::new(n);
+        let fd =
+            nix::sys::memfd::memfd_create(c"shmpi", nix::sys::memfd::MemFdCreateFlag::MFD_CLOEXEC)?;
+        let file = File::from(fd.try_clone()?);
+        file.set_len(layout.total as u64)?;
+        let seg = Segment::map(&file, n)?;
+        let h = seg.header();
+        h.size.store(n as u32, Ordering::Relaxed);
+        h.caps.store(caps, Ordering::Relaxed);
+        h.ring_capacity
+            .store(layout.ring_capacity as u64, Ordering::Relaxed);
+        h.magic.store(MAGIC, Ordering::Release);
+        Ok((seg, fd))
+    }
+
+    /// Maps the segment of a job of `n` ranks from an inherited fd (which
+    /// stays open; the caller closes it).
+    pub fn attach(fd: i32, n: usize) -> std::io::Result<Segment> {
+        // SAFETY: `fd` is borrowed only for the duration of the mapping
+        // call; ManuallyDrop keeps the File from closing it.
+        let file = std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
+        let seg = Segment::map(&file, n)?;
+        let h = seg.header();
+        if h.magic.load(Ordering::Acquire) != MAGIC || h.size.load(Ordering::Relaxed) as usize != n
+        {
+            return Err(std::io::Error::other(format!(
+                "fd {fd} is not a shmpi segment for {n} ranks"
+            )));
+        }
+        Ok(seg)
+    }
+
+    fn map(file: &File, n: usize) -> std::io::Result<Segment> {
+        let layout = Layout::new(n);
+        let len = file.metadata()?.len() as usize;
+        if len < layout.total {
+            return Err(std::io::Error::other(format!(
+                "segment fd {} has {len} bytes, {} needed for {n} ranks",
+                file.as_raw_fd(),
+                layout.total
+            )));
+        }
+        // SAFETY: the memfd is shared only among the ranks of this job, and
+        // every access to it goes through the atomics and protocols of this
+        // module; nobody truncates it while mapped.
+        let map = unsafe {
+            memmap2::MmapOptions::new()
+                .len(layout.total)
+                .map_mut(file)?
+        };
+        Ok(Segment { map, layout })
+    }
+
+    /// The layout this segment was mapped with.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Number of ranks of the job.
+    pub fn size(&self) -> usize {
+        self.layout.n
+    }
+
+    /// The capability flags the launcher found (`CAP_*`).
+    pub fn caps(&self) -> u32 {
+        self.header().caps.load(Ordering::Relaxed)
+    }
+
+    fn base(&self) -> *mut u8 {
+        self.map.as_ptr() as *mut u8
+    }
+
+    fn header(&self) -> &SegmentHeader {
+        // SAFETY: offset 0 holds a SegmentHeader (all atomics, valid when
+        // zeroed) and the mapping outlives the borrow.
+        unsafe { &*(self.base() as *const SegmentHeader) }
+    }
+
+    /// The block of rank `r`.
+    pub fn rank(&self, r: usize) -> &RankBlock {
+        assert!(r < self.layout.n);
+        // SAFETY: Layout reserves n RankBlocks at `ranks`, 128-byte aligned;
+        // a RankBlock is atomics only, valid when zeroed.
+        unsafe {
+            &*(self
+                .base()
+                .add(self.layout.ranks + r * std::mem::size_of::<RankBlock>())
+                as *const RankBlock)
+        }
+    }
+
+    fn ring_parts(&self, src: usize, dst: usize) -> (&RingControl, *mut u8) {
+        let n = self.layout.n;
+        assert!(src < n && dst < n);
+        let pair = src * n + dst;
+        // SAFETY: Layout reserves n*n RingControls at `ring_controls` and
+        // n*n data areas of `ring_capacity` bytes at `ring_data`.
+        unsafe {
+            let ctl = &*(self
+                .base()
+                .add(self.layout.ring_controls + pair * std::mem::size_of::<RingControl>())
+                as *const RingControl);
+            let data = self
+                .base()
+                .add(self.layout.ring_data + pair * self.layout.ring_capacity);
+            (ctl, data)
+        }
+    }
+
+    /// The sending end of the ring from `src` to `dst`. Only rank `src` may
+    /// hold it, and only one at a time.
+    pub fn producer(&self, src: usize, dst: usize) -> RingProducer<'_> {
+        let (ctl, data) = self.ring_parts(src, dst);
+        // SAFETY: (ctl, data) are the control and data of one ring of
+        // `ring_capacity` bytes inside this mapping.
+        unsafe { RingProducer::new(ctl, data, self.layout.ring_capacity) }
+    }
+
+    /// The receiving end of the ring from `src` to `dst`. Only rank `dst`
+    /// may hold it, and only one at a time.
+    pub fn consumer(&self, src: usize, dst: usize) -> RingConsumer<'_> {
+        let (ctl, data) = self.ring_parts(src, dst);
+        // SAFETY: as in `producer`.
+        unsafe { RingConsumer::new(ctl, data, self.layout.ring_capacity) }
+    }
+
+    /// Pointer to the data of collective sub-buffer `sub` (0 or 1) of rank
+    /// `r`: `COLL_CHUNK` bytes, page aligned. Access is governed by the
+    /// rank's [`SlotHeader`]s.
+    pub fn slot_data(&self, r: usize, sub: usize) -> *mut u8 {
+        assert!(r < self.layout.n && sub < 2);
+        // SAFETY: Layout reserves 2n chunks at `coll_data`.
+        unsafe {
+            self.base()
+                .add(self.layout.coll_data + (2 * r + sub) * COLL_CHUNK)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_is_aligned_and_sparse() {
+        for n in [1, 2, 8, 64, 256] {
+            let l = Layout::new(n);
+            assert_eq!(l.ring_data % PAGE, 0);
+            assert_eq!(l.coll_data % PAGE, 0);
+            assert!(l.total >= l.ring_data + n * n * l.ring_capacity);
+            assert!(l.ring_capacity.is_power_of_two());
+        }
+        assert_eq!(Layout::new(64).ring_capacity, 128 * 1024);
+        assert!(Layout::new(1024).total < 20 << 30);
+    }
+
+    #[test]
+    fn create_then_attach_sees_same_memory() {
+        let (seg, fd) = Segment::create(4, CAP_CMA).unwrap();
+        seg.rank(3).pid.store(42, Ordering::Relaxed);
+        let other = Segment::attach(fd.as_raw_fd(), 4).unwrap();
+        assert_eq!(other.rank(3).pid.load(Ordering::Relaxed), 42);
+        assert_eq!(other.caps(), CAP_CMA);
+        assert!(Segment::attach(fd.as_raw_fd(), 5).is_err());
+    }
+}
