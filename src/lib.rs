@@ -3,3 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod shm;
+pub mod engine;
+pub mod error;
+
+pub use error::{Error, ErrorClass, Result};

@@ -85,15 +85,26 @@ pub mod rendezvous {
 /// The header of one collective sub-buffer of a rank.
 ///
 /// The owner waits until `done` reaches the number of reads it expects for
-/// the sub-buffer's previous content, fills the data, then stores `tag`
-/// (`Release`). A reader waits for `tag` to equal the tag of the collective
-/// step it is in (`Acquire`), copies, then adds one to `done` (`Release`).
+/// the sub-buffer's previous content, fills the data and `total`, then
+/// stores `tag` (`Release`). A reader waits for `tag` to equal the tag of
+/// the collective step it is in (`Acquire`), copies, then adds one to
+/// `done` (`Release`).
 #[repr(C)]
 pub struct SlotHeader {
-    /// Which collective step the data belongs to (see `engine::coll`).
-    pub tag: CachePadded<AtomicU64>,
+    /// What the owner published last.
+    pub published: CachePadded<Published>,
     /// How many reads of this sub-buffer have finished, ever.
     pub done: CachePadded<AtomicU64>,
+}
+
+/// The owner's side of a [`SlotHeader`].
+#[repr(C)]
+pub struct Published {
+    /// Which collective step the data belongs to (see `engine::coll`).
+    pub tag: AtomicU64,
+    /// Bytes of the whole stream the chunk is part of, so that readers can
+    /// tell when ranks disagree about a collective's sizes.
+    pub total: AtomicU64,
 }
 
 /// The part of the segment that belongs to one rank.

@@ -1,0 +1,596 @@
+//! Collectives through the collective slots: every byte moves by a direct
+//! copy from one rank's slot (or its own buffer) into another rank's
+//! buffer, never as a chain of point-to-point messages.
+//!
+//! # Slots and streams
+//!
+//! Every rank owns two sub-buffers of [`COLL_CHUNK`] bytes in the segment.
+//! A collective is a set of *streams*: each rank that contributes data (the
+//! root of a broadcast, every rank of an allgather) publishes its buffer in
+//! chunks, chunk k into sub-buffer k mod 2, and every rank reads the byte
+//! ranges of other ranks' streams that it needs. All collectives run one
+//! loop, [`Engine::exchange`]: at step k a rank publishes its chunk k (if any
+//! reader wants bytes of it), then reads chunk k of every stream it wants,
+//! owners in descending rank order (so reductions fold as x0 op (x1 op
+//! (... op xn-1)), the order the standard asks for non-commutative ops).
+//!
+//! A chunk is identified by a 64-bit tag: context id (16 bits), the
+//! communicator's collective sequence number (32 bits) and the chunk index
+//! (16 bits). Before reusing a sub-buffer the owner waits until `done`
+//! counts every read of its previous chunk. This needs no deadlock-prone
+//! ordering: publishing chunk k waits only for reads of chunk k-2, which
+//! every rank performs at step k-2.
+//!
+//! The owner also publishes its stream's total length; a reader that
+//! expects another length reports mismatched collective arguments instead
+//! of waiting forever.
+//!
+//! Orderings: see the [`shm`](crate::shm) module doc (`tag` and `done` are
+//! the publication counters of a slot).
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::atomic::Ordering;
+
+use super::Engine;
+use crate::error::{mpi_err, Result};
+use crate::shm::COLL_CHUNK;
+
+/// The engine's view of a communicator: its members and its context.
+#[derive(Debug)]
+pub struct Comm {
+    /// World rank of each member, in communicator rank order.
+    pub ranks: Vec<usize>,
+    /// This process's rank in the communicator.
+    pub me: usize,
+    /// Context id: messages and collective chunks of this communicator carry it.
+    pub context: u32,
+    seq: Cell<u32>,
+}
+
+impl Comm {
+    /// A communicator whose first collective will use sequence `first_seq`.
+    pub fn new(ranks: Vec<usize>, me: usize, context: u32, first_seq: u32) -> Comm {
+        Comm {
+            ranks,
+            me,
+            context,
+            seq: Cell::new(first_seq),
+        }
+    }
+
+    /// Number of members.
+    pub fn size(&self) -> usize {
+        self.ranks.len()
+    }
+
+    /// The sequence number the last collective used.
+    pub fn last_seq(&self) -> u32 {
+        self.seq.get()
+    }
+
+    fn next_seq(&self) -> u32 {
+        let s = self.seq.get().wrapping_add(1).max(1);
+        self.seq.set(s);
+        s
+    }
+}
+
+/// How many reads this rank's sub-buffers must see before reuse.
+#[derive(Default)]
+pub(crate) struct SlotState {
+    expected: [Cell<u64>; 2],
+}
+
+/// Maximum number of communicators a process can have at once.
+pub const MAX_CONTEXTS: usize = 1024;
+const WORDS: usize = MAX_CONTEXTS / 64;
+
+/// Which context ids this process uses, and the last collective sequence
+/// number used on each, so that a reused id never meets a stale chunk.
+pub(crate) struct ContextTable {
+    used: [u64; WORDS],
+    last_seq: HashMap<u32, u32>,
+}
+
+impl ContextTable {
+    pub(crate) fn new() -> ContextTable {
+        let mut used = [0; WORDS];
+        used[0] = 1; // the world
+        ContextTable {
+            used,
+            last_seq: HashMap::new(),
+        }
+    }
+
+    /// Returns context `ctx` of a freed communicator whose last collective was `seq`.
+    pub(crate) fn release(&mut self, ctx: u32, seq: u32) {
+        self.used[ctx as usize / 64] &= !(1 << (ctx % 64));
+        self.last_seq.insert(ctx, seq);
+    }
+}
+
+fn tag(context: u32, seq: u32, chunk: usize) -> u64 {
+    ((context as u64) << 48) | ((seq as u64) << 16) | (chunk as u64 & 0xffff)
+}
+
+/// What one rank does in an [`Engine::exchange`].
+pub(crate) struct Plan<'a, W, R> {
+    /// This rank's stream (empty when it contributes nothing).
+    pub mine: &'a [u8],
+    /// Bytes of this rank's stream that reader `r` (a communicator rank) wants.
+    pub readers: R,
+    /// Bytes of owner `o`'s stream this rank wants, and the stream length it expects (None: unknown).
+    pub wants: W,
+    /// Chunk size in bytes (a multiple of the element size).
+    pub chunk: usize,
+}
+
+fn chunks_of(r: &Range<usize>, chunk: usize) -> Range<usize> {
+    if r.is_empty() {
+        0..0
+    } else {
+        r.start / chunk..r.end.div_ceil(chunk)
+    }
+}
+
+fn overlap(a: &Range<usize>, b: &Range<usize>) -> Range<usize> {
+    a.start.max(b.start)..a.end.min(b.end)
+}
+
+/// The chunk size for elements of `elem` bytes.
+pub(crate) fn chunk_for(elem: usize) -> usize {
+    let elem = elem.max(1);
+    COLL_CHUNK - COLL_CHUNK % elem
+}
+
+impl Engine {
+    /// Publishes chunk `k` of `mine` for `readers` (communicator ranks).
+    fn publish(&self, comm: &Comm, seq: u32, k: usize, chunk: usize, mine: &[u8], readers: &[usize]) -> Result<()> {
+        let sub = k % 2;
+        let slot = &self.segment().rank(self.rank).slots[sub];
+        let expected = self.coll.expected[sub].get();
+        if slot.done.load(Ordering::Acquire) < expected {
+            self.wait_until(|_| Ok(slot.done.load(Ordering::Acquire) >= expected))?;
+        }
+        let part = &mine[k * chunk..((k + 1) * chunk).min(mine.len())];
+        // SAFETY: every read of this sub-buffer's previous chunk is done
+        // (`done` reached `expected`, Acquire), and no reader touches it
+        // again until the new tag is stored below; the sub-buffer has
+        // COLL_CHUNK >= part.len() bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(part.as_ptr(), self.segment().slot_data(self.rank, sub), part.len());
+        }
+        slot.published.total.store(mine.len() as u64, Ordering::Relaxed);
+        slot.published.tag.store(tag(comm.context, seq, k), Ordering::Release);
+        self.coll.expected[sub].set(expected + readers.len() as u64);
+        for &r in readers {
+            self.wake(comm.ranks[r]);
+        }
+        Ok(())
+    }
+
+    /// Waits for chunk `k` of owner `o`'s stream, hands it to `take`, then releases it.
+    fn read_chunk(
+        &self,
+        call: &str,
+        comm: &Comm,
+        seq: u32,
+        o: usize,
+        k: usize,
+        chunk: usize,
+        expect_total: Option<usize>,
+        take: impl FnOnce(&[u8]),
+    ) -> Result<()> {
+        let w = comm.ranks[o];
+        let sub = k % 2;
+        let slot = &self.segment().rank(w).slots[sub];
+        let t = tag(comm.context, seq, k);
+        if slot.published.tag.load(Ordering::Acquire) != t {
+            self.wait_until(|_| Ok(slot.published.tag.load(Ordering::Acquire) == t))?;
+        }
+        let total = slot.published.total.load(Ordering::Relaxed) as usize;
+        let len = total.saturating_sub(k * chunk).min(chunk);
+        let result = match expect_total {
+            Some(e) if e != total => mpi_err!(
+                Count,
+                "{call}: rank {} contributes {total} bytes but rank {} expects {e} (the ranks' counts or types disagree)",
+                o,
+                comm.me
+            ),
+            _ => {
+                // SAFETY: the owner published this chunk (tag, Acquire) and
+                // will not overwrite it until `done` counts this read.
+                let data = unsafe { std::slice::from_raw_parts(self.segment().slot_data(w, sub), len) };
+                take(data);
+                Ok(())
+            }
+        };
+        slot.done.fetch_add(1, Ordering::Release);
+        self.wake(w);
+        result
+    }
+
+    /// Runs one collective: see the module doc. `take(o, offset, bytes)`
+    /// receives bytes `offset..` of owner `o`'s stream (own data included,
+    /// taken straight from `plan.mine`), owners in descending order per step.
+    pub(crate) fn exchange<W, R>(
+        &self,
+        call: &str,
+        comm: &Comm,
+        plan: Plan<'_, W, R>,
+        mut take: impl FnMut(usize, usize, &[u8]),
+    ) -> Result<()>
+    where
+        W: Fn(usize) -> (Range<usize>, Option<usize>),
+        R: Fn(usize) -> Range<usize>,
+    {
+        let seq = comm.next_seq();
+        let n = comm.size();
+        let me = comm.me;
+        let c = plan.chunk;
+        let wants: Vec<(Range<usize>, Option<usize>)> = (0..n).map(&plan.wants).collect();
+        let reader_ranges: Vec<Range<usize>> = (0..n)
+            .map(|r| if r == me { 0..0 } else { (plan.readers)(r) })
+            .collect();
+        let mut steps = plan.mine.len().div_ceil(c);
+        for (o, (w, _)) in wants.iter().enumerate() {
+            if o != me {
+                steps = steps.max(chunks_of(w, c).end);
+            }
+        }
+        let mut readers = Vec::with_capacity(n);
+        let mut first_error = None;
+        for k in 0..steps {
+            let span = k * c..((k + 1) * c).min(plan.mine.len());
+            readers.clear();
+            readers.extend((0..n).filter(|&r| !overlap(&reader_ranges[r], &span).is_empty()));
+            if !readers.is_empty() {
+                self.publish(comm, seq, k, c, plan.mine, &readers)?;
+            }
+            for o in (0..n).rev() {
+                let (want, expect) = &wants[o];
+                let span = overlap(want, &(k * c..(k + 1) * c));
+                if span.is_empty() {
+                    continue;
+                }
+                if o == me {
+                    take(o, span.start, &plan.mine[span.clone()]);
+                    continue;
+                }
+                let r = self.read_chunk(call, comm, seq, o, k, c, *expect, |data| {
+                    let lo = span.start - k * c;
+                    let hi = (span.end - k * c).min(data.len());
+                    if lo < hi {
+                        take(o, span.start, &data[lo..hi]);
+                    }
+                });
+                if let Err(e) = r {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Blocks until every member of `comm` has called it.
+    pub fn barrier(&self, comm: &Comm) -> Result<()> {
+        let n = comm.size();
+        if n == 1 {
+            return Ok(());
+        }
+        let seq = comm.next_seq();
+        let all_but_root: Vec<usize> = (1..n).collect();
+        if comm.me == 0 {
+            for o in 1..n {
+                self.read_chunk("barrier", comm, seq, o, 0, COLL_CHUNK, None, |_| {})?;
+            }
+            self.publish(comm, seq, 1, COLL_CHUNK, &[], &all_but_root)
+        } else {
+            self.publish(comm, seq, 0, COLL_CHUNK, &[], &[0])?;
+            self.read_chunk("barrier", comm, seq, 0, 1, COLL_CHUNK, None, |_| {})
+        }
+    }
+
+    /// Agrees on a context id free in every member of `comm` and on the
+    /// first sequence number to use with it.
+    pub(crate) fn agree_context(&self, comm: &Comm) -> Result<(u32, u32)> {
+        let free: Vec<u64> = self.contexts.borrow().used.iter().map(|w| !w).collect();
+        let mut all_free = vec![0u64; WORDS];
+        self.allreduce_u64(comm, &free, &mut all_free, |a, b| a & b)?;
+        let Some(ctx) = all_free
+            .iter()
+            .enumerate()
+            .find(|(_, w)| **w != 0)
+            .map(|(i, w)| (i * 64) as u32 + w.trailing_zeros())
+        else {
+            return mpi_err!(Other, "comm create: all {MAX_CONTEXTS} communicator contexts are in use");
+        };
+        let last = *self.contexts.borrow().last_seq.get(&ctx).unwrap_or(&0) as u64;
+        let mut max_last = [0u64];
+        self.allreduce_u64(comm, &[last], &mut max_last, |a, b| a.max(b))?;
+        self.contexts.borrow_mut().used[ctx as usize / 64] |= 1 << (ctx % 64);
+        Ok((ctx, max_last[0] as u32))
+    }
+
+    fn allreduce_u64(&self, comm: &Comm, send: &[u64], recv: &mut [u64], f: impl Fn(u64, u64) -> u64) -> Result<()> {
+        let bytes: &[u8] = bytemuck::cast_slice(send);
+        let out: &mut [u8] = bytemuck::cast_slice_mut(recv);
+        self.allreduce(comm, bytes, out, 8, &|a: &[u8], b: &mut [u8]| {
+            let a: &[u64] = bytemuck::cast_slice(a);
+            let b: &mut [u64] = bytemuck::cast_slice_mut(b);
+            for (x, y) in a.iter().zip(b) {
+                *y = f(*x, *y);
+            }
+        })
+    }
+}
+
+/// A reduction on raw bytes: `inout = in op inout`, element-wise, both
+/// slices aligned for and a whole number of the element type.
+pub type ByteOp<'a> = &'a dyn Fn(&[u8], &mut [u8]);
+
+impl Engine {
+    /// Broadcasts `buf` from `root` to every member.
+    pub fn bcast(&self, comm: &Comm, buf: &mut [u8], root: usize) -> Result<()> {
+        let len = buf.len();
+        if comm.me == root {
+            let plan = Plan {
+                mine: &*buf,
+                readers: |_| 0..len,
+                wants: |_| (0..0, None),
+                chunk: COLL_CHUNK,
+            };
+            self.exchange("bcast", comm, plan, |_, _, _| {})
+        } else {
+            let plan = Plan {
+                mine: &[],
+                readers: |_| 0..0,
+                wants: |o: usize| if o == root { (0..len, Some(len)) } else { (0..0, None) },
+                chunk: COLL_CHUNK,
+            };
+            self.exchange("bcast", comm, plan, |_, off, d| buf[off..off + d.len()].copy_from_slice(d))
+        }
+    }
+
+    /// Gathers each member's `send` into `recv` of `root`, member i's bytes at `ranges[i]`.
+    pub fn gatherv(&self, comm: &Comm, send: &[u8], recv: &mut [u8], ranges: &[Range<usize>], root: usize) -> Result<()> {
+        let me = comm.me;
+        let plan = Plan {
+            mine: send,
+            readers: |r| if r == root { 0..send.len() } else { 0..0 },
+            wants: |o: usize| {
+                if me == root {
+                    (0..ranges[o].len(), Some(ranges[o].len()))
+                } else {
+                    (0..0, None)
+                }
+            },
+            chunk: COLL_CHUNK,
+        };
+        self.exchange("gather", comm, plan, |o, off, d| {
+            let at = ranges[o].start + off;
+            recv[at..at + d.len()].copy_from_slice(d);
+        })
+    }
+
+    /// Every member gathers every member's `send`, member i's bytes at `ranges[i]`.
+    pub fn allgatherv(&self, comm: &Comm, send: &[u8], recv: &mut [u8], ranges: &[Range<usize>]) -> Result<()> {
+        let plan = Plan {
+            mine: send,
+            readers: |_| 0..send.len(),
+            wants: |o: usize| (0..ranges[o].len(), Some(ranges[o].len())),
+            chunk: COLL_CHUNK,
+        };
+        self.exchange("allgather", comm, plan, |o, off, d| {
+            let at = ranges[o].start + off;
+            recv[at..at + d.len()].copy_from_slice(d);
+        })
+    }
+
+    /// Scatters: member i receives `send[ranges[i]]` of `root` into `recv`.
+    pub fn scatterv(&self, comm: &Comm, send: &[u8], ranges: &[Range<usize>], recv: &mut [u8], root: usize) -> Result<()> {
+        // Each member first learns where its part starts in the root's buffer.
+        let mut mine = [0u64; 2];
+        let starts: Vec<u64> = if comm.me == root {
+            ranges.iter().flat_map(|r| [r.start as u64, r.len() as u64]).collect()
+        } else {
+            Vec::new()
+        };
+        let uniform: Vec<Range<usize>> = (0..comm.size()).map(|i| i * 16..(i + 1) * 16).collect();
+        self.scatter_known(comm, bytemuck::cast_slice(&starts), &uniform, bytemuck::cast_slice_mut(&mut mine), root)?;
+        let want = mine[0] as usize..(mine[0] + mine[1]) as usize;
+        if want.len() != recv.len() {
+            return mpi_err!(
+                Count,
+                "scatter: root {root} sends {} bytes to rank {} but it expects {}",
+                want.len(),
+                comm.me,
+                recv.len()
+            );
+        }
+        self.scatter_known(comm, send, ranges, recv, root)
+    }
+
+    /// Scatter where every member knows where its part lies (`ranges[me]`).
+    fn scatter_known(&self, comm: &Comm, send: &[u8], ranges: &[Range<usize>], recv: &mut [u8], root: usize) -> Result<()> {
+        let me = comm.me;
+        let want = if ranges.len() > me { ranges[me].clone() } else { 0..0 };
+        let plan = Plan {
+            mine: if me == root { send } else { &[] },
+            readers: |r: usize| ranges[r].clone(),
+            wants: |o: usize| if o == root { (want.clone(), None) } else { (0..0, None) },
+            chunk: COLL_CHUNK,
+        };
+        let base = want.start;
+        self.exchange("scatter", comm, plan, |_, off, d| {
+            let at = off - base;
+            recv[at..at + d.len()].copy_from_slice(d);
+        })
+    }
+
+    /// Scatter of equal parts: member i receives bytes `i*len..(i+1)*len` of root's `send`.
+    pub fn scatter(&self, comm: &Comm, send: &[u8], recv: &mut [u8], root: usize) -> Result<()> {
+        let len = recv.len();
+        let ranges: Vec<Range<usize>> = (0..comm.size()).map(|i| i * len..(i + 1) * len).collect();
+        if comm.me == root && send.len() != len * comm.size() {
+            return mpi_err!(
+                Count,
+                "scatter: root's send buffer has {} bytes, {} ranks x {len} expected",
+                send.len(),
+                comm.size()
+            );
+        }
+        self.scatter_known(comm, send, &ranges, recv, root)
+    }
+
+    /// All-to-all of equal parts: member i sends bytes `j*len..(j+1)*len`
+    /// of `send` to member j, which receives them at `i*len..` of `recv`.
+    pub fn alltoall(&self, comm: &Comm, send: &[u8], recv: &mut [u8]) -> Result<()> {
+        let n = comm.size();
+        let len = send.len() / n;
+        let parts: Vec<Range<usize>> = (0..n).map(|i| i * len..(i + 1) * len).collect();
+        let want = vec![parts[comm.me].clone(); n];
+        let place: Vec<usize> = parts.iter().map(|r| r.start).collect();
+        self.alltoall_known(comm, send, &parts, recv, &want, &place, true)
+    }
+
+    /// All-to-all: member i sends `send[sranges[j]]` to member j, which
+    /// receives it at `recv[rranges[i]]`.
+    pub fn alltoallv(
+        &self,
+        comm: &Comm,
+        send: &[u8],
+        sranges: &[Range<usize>],
+        recv: &mut [u8],
+        rranges: &[Range<usize>],
+    ) -> Result<()> {
+        let n = comm.size();
+        // Learn where each owner keeps our part: an all-to-all of (start, len).
+        let mine: Vec<u64> = sranges.iter().flat_map(|r| [r.start as u64, r.len() as u64]).collect();
+        let mut theirs = vec![0u64; 2 * n];
+        self.alltoall(comm, bytemuck::cast_slice(&mine), bytemuck::cast_slice_mut(&mut theirs))?;
+        for o in 0..n {
+            if theirs[2 * o + 1] as usize != rranges[o].len() {
+                return mpi_err!(
+                    Count,
+                    "alltoallv: rank {o} sends {} bytes to rank {} but it expects {}",
+                    theirs[2 * o + 1],
+                    comm.me,
+                    rranges[o].len()
+                );
+            }
+        }
+        let want: Vec<Range<usize>> = (0..n)
+            .map(|o| theirs[2 * o] as usize..(theirs[2 * o] + theirs[2 * o + 1]) as usize)
+            .collect();
+        let place: Vec<usize> = rranges.iter().map(|r| r.start).collect();
+        self.alltoall_known(comm, send, sranges, recv, &want, &place, false)
+    }
+
+    /// All-to-all where every member knows which bytes of each owner's
+    /// buffer it wants (`want[o]`) and where they go (`place[o]`).
+    #[allow(clippy::too_many_arguments)]
+    fn alltoall_known(
+        &self,
+        comm: &Comm,
+        send: &[u8],
+        sranges: &[Range<usize>],
+        recv: &mut [u8],
+        want: &[Range<usize>],
+        place: &[usize],
+        check_total: bool,
+    ) -> Result<()> {
+        let total = send.len();
+        let plan = Plan {
+            mine: send,
+            readers: |r: usize| sranges[r].clone(),
+            wants: |o: usize| (want[o].clone(), if check_total { Some(total) } else { None }),
+            chunk: COLL_CHUNK,
+        };
+        self.exchange("alltoall", comm, plan, |o, off, d| {
+            let at = place[o] + off - want[o].start;
+            recv[at..at + d.len()].copy_from_slice(d);
+        })
+    }
+}
+
+impl Engine {
+    /// Reduces every member's `send` into `recv` of `root` (rank order).
+    pub fn reduce(&self, comm: &Comm, send: &[u8], recv: &mut [u8], elem: usize, op: ByteOp<'_>, root: usize) -> Result<()> {
+        let me = comm.me;
+        let len = send.len();
+        let plan = Plan {
+            mine: send,
+            readers: |r| if r == root { 0..len } else { 0..0 },
+            wants: |_| if me == root { (0..len, Some(len)) } else { (0..0, None) },
+            chunk: chunk_for(elem),
+        };
+        let last = comm.size() - 1;
+        self.exchange("reduce", comm, plan, |o, off, d| fold(recv, off, d, o == last, op))
+    }
+
+    /// Reduces every member's `send` into every member's `recv` (rank order).
+    pub fn allreduce(&self, comm: &Comm, send: &[u8], recv: &mut [u8], elem: usize, op: ByteOp<'_>) -> Result<()> {
+        let len = send.len();
+        let plan = Plan {
+            mine: send,
+            readers: |_| 0..len,
+            wants: |_| (0..len, Some(len)),
+            chunk: chunk_for(elem),
+        };
+        let last = comm.size() - 1;
+        self.exchange("allreduce", comm, plan, |o, off, d| fold(recv, off, d, o == last, op))
+    }
+
+    /// Reduces every member's `send` and leaves bytes `ranges[i]` of the
+    /// result in member i's `recv`.
+    pub fn reduce_scatter(&self, comm: &Comm, send: &[u8], ranges: &[Range<usize>], recv: &mut [u8], elem: usize, op: ByteOp<'_>) -> Result<()> {
+        let me = comm.me;
+        let len = send.len();
+        let mine = ranges[me].clone();
+        let plan = Plan {
+            mine: send,
+            readers: |r: usize| ranges[r].clone(),
+            wants: |_| (mine.clone(), Some(len)),
+            chunk: chunk_for(elem),
+        };
+        let last = comm.size() - 1;
+        let base = mine.start;
+        self.exchange("reduce_scatter", comm, plan, |o, off, d| fold(recv, off - base, d, o == last, op))
+    }
+
+    /// Inclusive (or, with `exclusive`, exclusive) prefix reduction in rank order.
+    pub fn scan(&self, comm: &Comm, send: &[u8], recv: &mut [u8], elem: usize, op: ByteOp<'_>, exclusive: bool) -> Result<()> {
+        let me = comm.me;
+        let len = send.len();
+        let top = if exclusive { me.checked_sub(1) } else { Some(me) };
+        let plan = Plan {
+            mine: send,
+            readers: |r| if r > me { 0..len } else { 0..0 },
+            wants: |o: usize| match top {
+                Some(t) if o <= t => (0..len, Some(len)),
+                _ => (0..0, None),
+            },
+            chunk: chunk_for(elem),
+        };
+        self.exchange(if exclusive { "exscan" } else { "scan" }, comm, plan, |o, off, d| {
+            fold(recv, off, d, Some(o) == top, op)
+        })
+    }
+}
+
+/// Folds `d` into `acc[off..]`: the first (highest-ranked) contribution is
+/// copied, the others combined as `acc = d op acc`.
+fn fold(acc: &mut [u8], off: usize, d: &[u8], first: bool, op: ByteOp<'_>) {
+    let dst = &mut acc[off..off + d.len()];
+    if first {
+        dst.copy_from_slice(d);
+    } else {
+        op(d, dst);
+    }
+}

@@ -1,0 +1,193 @@
+//! The engine: one per process, it owns this rank's view of the segment and
+//! moves messages (point to point in [`p2p`], collectives in [`coll`]).
+//!
+//! Everything here is safe code over the [`shm`](crate::shm) layer, except
+//! where a request's buffer, borrowed by the API layer for the request's
+//! lifetime, is kept as a raw pointer until the request completes.
+//!
+//! # Progress and waiting
+//!
+//! There is no progress thread. Every call that must wait runs
+//! [`Engine::wait_until`]: it makes progress (pushes queued frames, drains
+//! incoming rings, checks rendezvous flags) and tests its condition; it
+//! spins a little, then, if the machine has fewer cores than the job has
+//! ranks, yields the core a few times, and finally sleeps on its doorbell
+//! (see [`Doorbell`](crate::shm::Doorbell)) until another rank rings it.
+//! Draining incoming rings while waiting for anything (even a collective)
+//! means a rank never blocks a sender whose ring to it is full.
+
+pub mod coll;
+pub mod p2p;
+
+use std::cell::{Cell, RefCell};
+use std::time::{Duration, Instant};
+
+use crate::error::{mpi_err, Result};
+use crate::shm::{cma, Segment, CAP_CMA};
+
+pub use p2p::{Envelope, RequestId, Status};
+
+/// How a process joined the job.
+pub enum Launch {
+    /// Started by shmrun: the inherited segment fd, this rank and the size.
+    Shmrun {
+        /// The fd of the job's memfd.
+        fd: i32,
+        /// This process's rank.
+        rank: usize,
+        /// The number of ranks.
+        size: usize,
+    },
+    /// Started on its own: a job of one rank with a private segment.
+    Singleton,
+}
+
+impl Launch {
+    /// Reads `SHMPI_FD`, `SHMPI_RANK` and `SHMPI_SIZE` from the environment.
+    pub fn from_env() -> Result<Launch> {
+        let var = |k: &str| std::env::var(k).ok();
+        match (var("SHMPI_FD"), var("SHMPI_RANK"), var("SHMPI_SIZE")) {
+            (Some(fd), Some(rank), Some(size)) => {
+                let parse = |k: &str, v: &str| {
+                    v.parse::<usize>()
+                        .map_err(|_| crate::Error::new(crate::ErrorClass::Other, format!("init: {k}={v:?} is not a number")))
+                };
+                Ok(Launch::Shmrun {
+                    fd: parse("SHMPI_FD", &fd)? as i32,
+                    rank: parse("SHMPI_RANK", &rank)?,
+                    size: parse("SHMPI_SIZE", &size)?,
+                })
+            }
+            _ => Ok(Launch::Singleton),
+        }
+    }
+}
+
+/// One process's engine.
+pub struct Engine {
+    seg: Segment,
+    rank: usize,
+    size: usize,
+    cma: bool,
+    spin: u32,
+    yields: u32,
+    state: RefCell<p2p::State>,
+    coll: coll::SlotState,
+    /// Context ids this process uses (bit set), for communicator creation.
+    pub(crate) contexts: RefCell<coll::ContextTable>,
+    epoch: Instant,
+    finalized: Cell<bool>,
+}
+
+impl Engine {
+    /// Attaches to the job's segment (or makes a private one for a singleton).
+    pub fn start(launch: Launch) -> Result<Engine> {
+        let (seg, rank, size) = match launch {
+            Launch::Shmrun { fd, rank, size } => {
+                let seg = Segment::attach(fd, size).or_else(|e| {
+                    mpi_err!(Other, "init: cannot map the job's segment (SHMPI_FD={fd}): {e}")
+                })?;
+                // SAFETY: the fd was inherited for this purpose only; the
+                // mapping keeps the memfd alive, so nothing else needs it.
+                unsafe { libc::close(fd) };
+                if rank >= size {
+                    return mpi_err!(Other, "init: SHMPI_RANK={rank} is not below SHMPI_SIZE={size}");
+                }
+                (seg, rank, size)
+            }
+            Launch::Singleton => {
+                let (seg, _fd) = Segment::create(1, 0)
+                    .or_else(|e| mpi_err!(Other, "init: cannot create a segment: {e}"))?;
+                (seg, 0, 1)
+            }
+        };
+        cma::allow_siblings();
+        let me = seg.rank(rank);
+        me.pid
+            .store(std::process::id(), std::sync::atomic::Ordering::Relaxed);
+        me.attached.store(1, std::sync::atomic::Ordering::Release);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let oversubscribed = size > cores;
+        let cma = seg.caps() & CAP_CMA != 0;
+        Ok(Engine {
+            state: RefCell::new(p2p::State::new(size, seg.producer(0, 0).max_payload())),
+            coll: coll::SlotState::default(),
+            contexts: RefCell::new(coll::ContextTable::new()),
+            seg,
+            rank,
+            size,
+            cma,
+            spin: if oversubscribed { 64 } else { 20_000 },
+            yields: if oversubscribed { 16 } else { 0 },
+            epoch: Instant::now(),
+            finalized: Cell::new(false),
+        })
+    }
+
+    /// This process's rank in the job.
+    pub fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// The number of ranks in the job.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Whether large messages move by cross-memory attach (else through the rings).
+    pub fn uses_cma(&self) -> bool {
+        self.cma
+    }
+
+    /// Seconds since this engine started.
+    pub fn wtime(&self) -> f64 {
+        self.epoch.elapsed().as_secs_f64()
+    }
+
+    pub(crate) fn segment(&self) -> &Segment {
+        &self.seg
+    }
+
+    /// Marks the engine finalized; later calls are refused by the API.
+    pub fn finalize(&self) {
+        self.finalized.set(true);
+    }
+
+    /// Whether [`finalize`](Engine::finalize) ran.
+    pub fn is_finalized(&self) -> bool {
+        self.finalized.get()
+    }
+
+    /// Makes progress and tests `done` until it holds: spin, yield, sleep.
+    pub fn wait_until(&self, mut done: impl FnMut(&Engine) -> Result<bool>) -> Result<()> {
+        let bell = &self.seg.rank(self.rank).doorbell;
+        loop {
+            for _ in 0..self.spin {
+                self.progress()?;
+                if done(self)? {
+                    return Ok(());
+                }
+                std::hint::spin_loop();
+            }
+            for _ in 0..self.yields {
+                self.progress()?;
+                if done(self)? {
+                    return Ok(());
+                }
+                std::thread::yield_now();
+            }
+            let ticket = bell.prepare();
+            self.progress()?;
+            if done(self)? {
+                bell.cancel();
+                return Ok(());
+            }
+            bell.sleep(ticket, Duration::from_millis(500));
+        }
+    }
+
+    /// Rings the doorbell of world rank `r`.
+    pub(crate) fn wake(&self, r: usize) {
+        self.seg.rank(r).doorbell.ring();
+    }
+}
