@@ -154,7 +154,7 @@ impl Engine {
         if slot.done.load(Ordering::Acquire) < expected {
             self.wait_until(|_| Ok(slot.done.load(Ordering::Acquire) >= expected))?;
         }
-        let part = &mine[k * chunk..((k + 1) * chunk).min(mine.len())];
+        let part = &mine[(k * chunk).min(mine.len())..((k + 1) * chunk).min(mine.len())];
         // SAFETY: every read of this sub-buffer's previous chunk is done
         // (`done` reached `expected`, Acquire), and no reader touches it
         // again until the new tag is stored below; the sub-buffer has
