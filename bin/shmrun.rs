@@ -575,6 +575,8 @@ impl Job {
         setup: ChildSetup,
     ) -> std::io::Result<()> {
         let mut cmd = Command::new(&cli.program);
+        // std opens /dev/null on any of fds 0-2 found closed at start-up, so
+        // the memfd lies above them and survives the child's stdio dup2s.
         cmd.args(&cli.args)
             .env("SHMPI_RANK", rank.to_string())
             .env("SHMPI_SIZE", size.to_string())
