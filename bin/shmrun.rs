@@ -101,8 +101,9 @@
 //! stdout or stderr in one `write`, so lines of different ranks never mix.
 //! A final line without a newline gets one; a line longer than 64 KiB is
 //! cut into several. Pipes are read until end of file, so everything the
-//! ranks wrote is forwarded before shmrun exits (it stops waiting 1 s after
-//! the last rank exited, should some process outside the job hold a pipe).
+//! ranks wrote is forwarded before shmrun exits. Should a process outside
+//! the job hold a pipe open, shmrun stops waiting for more 1 s after the
+//! last rank exited, once the pipes hold nothing more to read.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -574,6 +575,8 @@ impl Job {
         setup: ChildSetup,
     ) -> std::io::Result<()> {
         let mut cmd = Command::new(&cli.program);
+        // std opens /dev/null on any of fds 0-2 found closed at start-up, so
+        // the memfd lies above them and survives the child's stdio dup2s.
         cmd.args(&cli.args)
             .env("SHMPI_RANK", rank.to_string())
             .env("SHMPI_SIZE", size.to_string())
@@ -669,78 +672,15 @@ impl Job {
                 self.observe_exits();
             }
             let now = Instant::now();
-            if let Some((at, secs)) = deadline {
-                if now >= at {
-                    self.end(
-                        TIMED_OUT,
-                        format!("job timed out after {secs} s; ending it"),
-                    );
-                }
+            self.act_on_time(now, deadline);
+            if self.swept.is_some() && self.streams.iter().all(|s| !s.open) {
+                break;
             }
-            let all_exited = self.all_exited();
-            if let Some(ending) = &self.ending {
-                if !ending.killed && !all_exited && now >= ending.since + TERM_GRACE {
-                    self.kill_all();
-                    self.ending.as_mut().unwrap().killed = true;
-                }
-            }
-            if all_exited && self.swept.is_none() {
-                // Every rank is a zombie now; the group id is still ours.
-                self.kill_all();
-                self.swept = Some(now);
-            }
-            if let Some(swept) = self.swept {
-                if self.streams.iter().all(|s| !s.open) || now >= swept + DRAIN_GRACE {
-                    break;
-                }
-            }
+            // Past the grace, only what the pipes already hold is forwarded.
+            let draining = self.swept.is_some_and(|t| now >= t + DRAIN_GRACE);
 
-            let mut wake: Option<Instant> = None;
-            let mut wake_at = |t: Instant| wake = Some(wake.map_or(t, |w| w.min(t)));
-            match &self.ending {
-                None => {
-                    if let Some((at, _)) = deadline {
-                        wake_at(at);
-                    }
-                }
-                Some(e) if !e.killed && !all_exited => wake_at(e.since + TERM_GRACE),
-                Some(_) => {}
-            }
-            if let Some(swept) = self.swept {
-                wake_at(swept + DRAIN_GRACE);
-            }
-            let timeout = match wake {
-                None => PollTimeout::NONE,
-                Some(t) => {
-                    let ms = t.saturating_duration_since(now).as_micros().div_ceil(1000);
-                    PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
-                }
-            };
-
-            let open: Vec<usize> = (0..self.streams.len())
-                .filter(|&i| self.streams[i].open)
-                .collect();
-            let mut fds = Vec::with_capacity(open.len() + 1);
-            fds.push(PollFd::new(signals.as_fd(), PollFlags::POLLIN));
-            for &i in &open {
-                fds.push(PollFd::new(self.streams[i].pipe.as_fd(), PollFlags::POLLIN));
-            }
-            let polled = poll(&mut fds, timeout);
-            let ready: Vec<bool> = fds
-                .iter()
-                .map(|fd| fd.revents().is_some_and(|r| !r.is_empty()))
-                .collect();
-            drop(fds);
-            match polled {
-                Ok(_) | Err(Errno::EINTR) => {}
-                Err(e) => {
-                    // Cannot happen with valid descriptors; do not spin.
-                    self.end(1, format!("poll failed: {e}; ending the job"));
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-            }
-
-            if ready[0] {
+            let (signalled, readable) = self.wait(signals, self.poll_timeout(now, deadline));
+            if signalled {
                 while let Ok(Some(info)) = signals.read_signal() {
                     let sig = info.ssi_signo as i32;
                     if sig == libc::SIGCHLD {
@@ -751,10 +691,11 @@ impl Job {
                     }
                 }
             }
-            for (k, &i) in open.iter().enumerate() {
-                if ready[k + 1] {
-                    self.streams[i].read_some(&mut chunk);
-                }
+            if draining && readable.is_empty() {
+                break;
+            }
+            for i in readable {
+                self.streams[i].read_some(&mut chunk);
             }
         }
 
@@ -765,6 +706,78 @@ impl Job {
             let _ = nix::sys::wait::waitpid(rank.pid, None);
         }
         self.ending.as_ref().map_or(0, |e| e.status)
+    }
+
+    /// The timed steps: the `--timeout` deadline, `SIGKILL` after the
+    /// `SIGTERM` grace, and the sweep of the group once all ranks exited.
+    fn act_on_time(&mut self, now: Instant, deadline: Option<(Instant, f64)>) {
+        if let Some((at, secs)) = deadline {
+            if now >= at {
+                let why = format!("job timed out after {secs} s; ending it");
+                self.end(TIMED_OUT, why);
+            }
+        }
+        let all_exited = self.all_exited();
+        if let Some(ending) = &self.ending {
+            if !ending.killed && !all_exited && now >= ending.since + TERM_GRACE {
+                self.kill_all();
+                self.ending.as_mut().unwrap().killed = true;
+            }
+        }
+        if all_exited && self.swept.is_none() {
+            // Every rank is a zombie now; the group id is still ours.
+            self.kill_all();
+            self.swept = Some(now);
+        }
+    }
+
+    /// How long to wait for events before the next timed step is due.
+    fn poll_timeout(&self, now: Instant, deadline: Option<(Instant, f64)>) -> PollTimeout {
+        let due = match &self.ending {
+            None => deadline.map(|(at, _)| at),
+            Some(e) if !e.killed && !self.all_exited() => Some(e.since + TERM_GRACE),
+            Some(_) => None,
+        };
+        let drained = self.swept.map(|t| t + DRAIN_GRACE);
+        match due.into_iter().chain(drained).min() {
+            None => PollTimeout::NONE,
+            Some(t) => {
+                let ms = t.saturating_duration_since(now).as_micros().div_ceil(1000);
+                PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
+            }
+        }
+    }
+
+    /// Waits for a signal or output; returns whether the signalfd is ready
+    /// and which open streams are.
+    fn wait(&mut self, signals: &SignalFd, timeout: PollTimeout) -> (bool, Vec<usize>) {
+        let open: Vec<usize> = (0..self.streams.len())
+            .filter(|&i| self.streams[i].open)
+            .collect();
+        let mut fds = Vec::with_capacity(open.len() + 1);
+        fds.push(PollFd::new(signals.as_fd(), PollFlags::POLLIN));
+        for &i in &open {
+            fds.push(PollFd::new(self.streams[i].pipe.as_fd(), PollFlags::POLLIN));
+        }
+        let polled = poll(&mut fds, timeout);
+        let ready: Vec<bool> = fds
+            .iter()
+            .map(|fd| fd.revents().is_some_and(|r| !r.is_empty()))
+            .collect();
+        drop(fds);
+        if let Err(e) = polled {
+            if e != Errno::EINTR {
+                // Cannot happen with valid descriptors; do not spin.
+                self.end(1, format!("poll failed: {e}; ending the job"));
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        let readable = open
+            .into_iter()
+            .zip(&ready[1..])
+            .filter_map(|(i, &r)| r.then_some(i))
+            .collect();
+        (ready[0], readable)
     }
 }
 
