@@ -86,10 +86,16 @@ impl std::error::Error for Error {}
 /// The result type of every fallible shmpi call.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Shorthand for building an `Err` with a formatted message.
-macro_rules! mpi_err {
+/// Shorthand for an [`Error`] of a class with a formatted message.
+macro_rules! mpi_error {
     ($class:ident, $($arg:tt)*) => {
-        Err($crate::error::Error::new($crate::error::ErrorClass::$class, format!($($arg)*)))
+        $crate::error::Error::new($crate::error::ErrorClass::$class, format!($($arg)*))
     };
 }
-pub(crate) use mpi_err;
+/// Shorthand for an `Err` of a class with a formatted message.
+macro_rules! mpi_err {
+    ($class:ident, $($arg:tt)*) => {
+        Err($crate::error::mpi_error!($class, $($arg)*))
+    };
+}
+pub(crate) use {mpi_err, mpi_error};

@@ -35,3 +35,8 @@ pub use api::request::{scope, wait_all, wait_any, Request, Scope};
 pub use api::{decode, encode, init, wtime, Status, Universe};
 pub use engine::p2p::{ANY_SOURCE, ANY_TAG};
 pub use error::{Error, ErrorClass, Result};
+
+/// The README's code, compiled and run as a doctest so it stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

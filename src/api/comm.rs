@@ -53,7 +53,15 @@ fn bytes_of_mut<T: Pod>(v: &mut [T]) -> &mut [u8] {
 
 /// Byte ranges of `counts`/`displs` (in elements of `elem` bytes), checked
 /// against a buffer of `len` bytes.
-fn byte_ranges(call: &str, what: &str, counts: &[usize], displs: &[usize], elem: usize, len: usize, n: usize) -> Result<Vec<Range<usize>>> {
+fn byte_ranges(
+    call: &str,
+    what: &str,
+    counts: &[usize],
+    displs: &[usize],
+    elem: usize,
+    len: usize,
+    n: usize,
+) -> Result<Vec<Range<usize>>> {
     if counts.len() != n || displs.len() != n {
         return mpi_err!(
             Arg,
@@ -131,7 +139,11 @@ impl Communicator {
             return Ok(None);
         }
         if r < 0 || r >= self.size() {
-            return mpi_err!(Rank, "{call}: {what} rank {r} is outside the communicator of size {}", self.size());
+            return mpi_err!(
+                Rank,
+                "{call}: {what} rank {r} is outside the communicator of size {}",
+                self.size()
+            );
         }
         Ok(Some(r as usize))
     }
@@ -145,7 +157,11 @@ impl Communicator {
 
     fn check_root(&self, call: &str, root: i32) -> Result<usize> {
         if root < 0 || root >= self.size() {
-            return mpi_err!(Root, "{call}: root {root} is outside the communicator of size {}", self.size());
+            return mpi_err!(
+                Root,
+                "{call}: root {root} is outside the communicator of size {}",
+                self.size()
+            );
         }
         Ok(root as usize)
     }
@@ -192,18 +208,25 @@ impl Communicator {
             return Ok(());
         };
         let c = self.comm();
-        self.engine().send(c.ranks[d], c.context, c.me as u32, tag, buf.as_bytes())
+        self.engine()
+            .send(c.ranks[d], c.context, c.me as u32, tag, buf.as_bytes())
     }
 
     /// Receives into `buf` from `source` (or [`ANY_SOURCE`](crate::ANY_SOURCE))
     /// with `tag` (or [`ANY_TAG`](crate::ANY_TAG)). A message larger than
     /// `buf` is an `MPI_ERR_TRUNCATE` error.
-    pub fn recv<B: BufferMut + ?Sized>(&self, buf: &mut B, source: i32, tag: i32) -> Result<Status> {
+    pub fn recv<B: BufferMut + ?Sized>(
+        &self,
+        buf: &mut B,
+        source: i32,
+        tag: i32,
+    ) -> Result<Status> {
         check_tag("recv", tag, true)?;
         let Some(s) = self.check_source("recv", source)? else {
             return Ok(Self::null_status());
         };
-        self.engine().recv(self.envelope(s, tag), buf.as_bytes_mut())
+        self.engine()
+            .recv(self.envelope(s, tag), buf.as_bytes_mut())
     }
 
     /// Receives a message of any length as a vector of `T`.
@@ -215,7 +238,11 @@ impl Communicator {
         let (bytes, st) = self.engine().recv_vec(self.envelope(s, tag))?;
         let elem = std::mem::size_of::<T>().max(1);
         if bytes.len() % elem != 0 {
-            return mpi_err!(Type, "recv: message of {} bytes is not a whole number of {elem}-byte elements", bytes.len());
+            return mpi_err!(
+                Type,
+                "recv: message of {} bytes is not a whole number of {elem}-byte elements",
+                bytes.len()
+            );
         }
         let mut out = vec![T::zeroed(); bytes.len() / elem];
         bytes_of_mut(&mut out).copy_from_slice(&bytes);
@@ -261,7 +288,13 @@ impl Communicator {
     }
 
     /// Starts a send; `buf` stays borrowed until the scope ends.
-    pub fn isend<'a, B: Buffer + ?Sized>(&self, scope: &Scope<'a>, buf: &'a B, dest: i32, tag: i32) -> Result<Request<'a>> {
+    pub fn isend<'a, B: Buffer + ?Sized>(
+        &self,
+        scope: &Scope<'a>,
+        buf: &'a B,
+        dest: i32,
+        tag: i32,
+    ) -> Result<Request<'a>> {
         check_tag("isend", tag, false)?;
         let Some(d) = self.check_rank("isend", "destination", dest)? else {
             let id = self.engine().completed(Self::null_status());
@@ -269,21 +302,34 @@ impl Communicator {
         };
         let c = self.comm();
         let bytes = buf.as_bytes();
-        let id = self
-            .engine()
-            .isend(c.ranks[d], c.context, c.me as u32, tag, bytes.as_ptr(), bytes.len())?;
+        let id = self.engine().isend(
+            c.ranks[d],
+            c.context,
+            c.me as u32,
+            tag,
+            bytes.as_ptr(),
+            bytes.len(),
+        )?;
         Ok(scope.register(self.engine(), id))
     }
 
     /// Starts a receive; `buf` stays borrowed until the scope ends.
-    pub fn irecv<'a, B: BufferMut + ?Sized>(&self, scope: &Scope<'a>, buf: &'a mut B, source: i32, tag: i32) -> Result<Request<'a>> {
+    pub fn irecv<'a, B: BufferMut + ?Sized>(
+        &self,
+        scope: &Scope<'a>,
+        buf: &'a mut B,
+        source: i32,
+        tag: i32,
+    ) -> Result<Request<'a>> {
         check_tag("irecv", tag, true)?;
         let Some(s) = self.check_source("irecv", source)? else {
             let id = self.engine().completed(Self::null_status());
             return Ok(scope.register(self.engine(), id));
         };
         let bytes = buf.as_bytes_mut();
-        let id = self.engine().irecv(self.envelope(s, tag), bytes.as_mut_ptr(), bytes.len())?;
+        let id = self
+            .engine()
+            .irecv(self.envelope(s, tag), bytes.as_mut_ptr(), bytes.len())?;
         Ok(scope.register(self.engine(), id))
     }
 
@@ -297,8 +343,9 @@ impl Communicator {
     /// use std::collections::BTreeMap;
     /// if world.size() == 1 {
     ///     let data = BTreeMap::from([("a".to_string(), 7.0), ("b".to_string(), 3.14)]);
+    ///     // Sending to oneself needs a nonblocking send (of the same encoding).
+    ///     let bytes = shmpi::encode(&data).unwrap();
     ///     shmpi::scope(|s| {
-    ///         let bytes = shmpi::encode(&data).unwrap();
     ///         let q = world.isend(s, &bytes[..], 0, 0).unwrap();
     ///         let (got, _): (BTreeMap<String, f64>, _) = world.recv_object(0, 0).unwrap();
     ///         assert_eq!(got, data);
@@ -323,7 +370,11 @@ impl Communicator {
 
     /// Broadcasts a serde value from `root`: the root passes `Some(value)`,
     /// the others `None`; everyone gets the value.
-    pub fn bcast_object<T: Serialize + DeserializeOwned>(&self, value: Option<T>, root: i32) -> Result<T> {
+    pub fn bcast_object<T: Serialize + DeserializeOwned>(
+        &self,
+        value: Option<T>,
+        root: i32,
+    ) -> Result<T> {
         let r = self.check_root("bcast_object", root)?;
         if self.comm().me == r {
             let Some(v) = value else {
@@ -344,20 +395,34 @@ impl Communicator {
     }
 
     /// Gathers a serde value from every rank; the root gets them in rank order.
-    pub fn gather_object<T: Serialize + DeserializeOwned>(&self, value: &T, root: i32) -> Result<Option<Vec<T>>> {
+    pub fn gather_object<T: Serialize + DeserializeOwned>(
+        &self,
+        value: &T,
+        root: i32,
+    ) -> Result<Option<Vec<T>>> {
         let r = self.check_root("gather_object", root)?;
         let bytes = crate::encode(value)?;
         let n = self.comm().size();
         let mut lens = vec![0u64; n];
         self.gather(&[bytes.len() as u64], &mut lens, root)?;
         let counts: Vec<usize> = lens.iter().map(|&l| l as usize).collect();
-        let displs: Vec<usize> = counts.iter().scan(0, |acc, c| { let d = *acc; *acc += c; Some(d) }).collect();
+        let displs: Vec<usize> = counts
+            .iter()
+            .scan(0, |acc, c| {
+                let d = *acc;
+                *acc += c;
+                Some(d)
+            })
+            .collect();
         let mut all = vec![0u8; counts.iter().sum()];
         self.gatherv(&bytes, &mut all, &counts, &displs, root)?;
         if self.comm().me != r {
             return Ok(None);
         }
-        (0..n).map(|i| crate::decode(&all[displs[i]..displs[i] + counts[i]])).collect::<Result<Vec<T>>>().map(Some)
+        (0..n)
+            .map(|i| crate::decode(&all[displs[i]..displs[i] + counts[i]]))
+            .collect::<Result<Vec<T>>>()
+            .map(Some)
     }
 
     /// Every rank gets every rank's serde value, in rank order.
@@ -367,21 +432,40 @@ impl Communicator {
         let mut lens = vec![0u64; n];
         self.allgather(&[bytes.len() as u64], &mut lens)?;
         let counts: Vec<usize> = lens.iter().map(|&l| l as usize).collect();
-        let displs: Vec<usize> = counts.iter().scan(0, |acc, c| { let d = *acc; *acc += c; Some(d) }).collect();
+        let displs: Vec<usize> = counts
+            .iter()
+            .scan(0, |acc, c| {
+                let d = *acc;
+                *acc += c;
+                Some(d)
+            })
+            .collect();
         let mut all = vec![0u8; counts.iter().sum()];
         self.allgatherv(&bytes, &mut all, &counts, &displs)?;
-        (0..n).map(|i| crate::decode(&all[displs[i]..displs[i] + counts[i]])).collect()
+        (0..n)
+            .map(|i| crate::decode(&all[displs[i]..displs[i] + counts[i]]))
+            .collect()
     }
 
     /// Scatters serde values: the root passes one per rank, in rank order.
-    pub fn scatter_object<T: Serialize + DeserializeOwned>(&self, values: Option<Vec<T>>, root: i32) -> Result<T> {
+    pub fn scatter_object<T: Serialize + DeserializeOwned>(
+        &self,
+        values: Option<Vec<T>>,
+        root: i32,
+    ) -> Result<T> {
         let r = self.check_root("scatter_object", root)?;
         let n = self.comm().size();
         let (all, counts) = if self.comm().me == r {
             let Some(values) = values.filter(|v| v.len() == n) else {
-                return mpi_err!(Arg, "scatter_object: the root ({root}) must pass Some(values) with {n} values");
+                return mpi_err!(
+                    Arg,
+                    "scatter_object: the root ({root}) must pass Some(values) with {n} values"
+                );
             };
-            let parts = values.iter().map(|v| crate::encode(v)).collect::<Result<Vec<_>>>()?;
+            let parts = values
+                .iter()
+                .map(|v| crate::encode(v))
+                .collect::<Result<Vec<_>>>()?;
             let counts: Vec<u64> = parts.iter().map(|p| p.len() as u64).collect();
             (parts.concat(), counts)
         } else {
@@ -390,7 +474,14 @@ impl Communicator {
         let mut len = 0u64;
         self.scatter(&counts, std::slice::from_mut(&mut len), root)?;
         let counts: Vec<usize> = counts.iter().map(|&c| c as usize).collect();
-        let displs: Vec<usize> = counts.iter().scan(0, |acc, c| { let d = *acc; *acc += c; Some(d) }).collect();
+        let displs: Vec<usize> = counts
+            .iter()
+            .scan(0, |acc, c| {
+                let d = *acc;
+                *acc += c;
+                Some(d)
+            })
+            .collect();
         let mut mine = vec![0u8; len as usize];
         self.scatterv(&all, &counts, &displs, &mut mine, root)?;
         crate::decode(&mine)
@@ -415,68 +506,147 @@ impl Communicator {
         let r = self.check_root("gather", root)?;
         let n = self.comm().size();
         if self.comm().me == r && recv.len() != n * send.len() {
-            return mpi_err!(Count, "gather: root's receive buffer has {} elements, {n} ranks x {} expected", recv.len(), send.len());
+            return mpi_err!(
+                Count,
+                "gather: root's receive buffer has {} elements, {n} ranks x {} expected",
+                recv.len(),
+                send.len()
+            );
         }
         let len = std::mem::size_of_val(send);
-        self.engine().gatherv(self.comm(), bytes_of(send), bytes_of_mut(recv), &uniform(n, len), r)
+        self.engine().gatherv(
+            self.comm(),
+            bytes_of(send),
+            bytes_of_mut(recv),
+            &uniform(n, len),
+            r,
+        )
     }
 
     /// Gathers `send` of every rank into the root's `recv`: rank i's
     /// `counts[i]` elements at `displs[i]` (root's arguments only).
-    pub fn gatherv<T: Pod>(&self, send: &[T], recv: &mut [T], counts: &[usize], displs: &[usize], root: i32) -> Result<()> {
+    pub fn gatherv<T: Pod>(
+        &self,
+        send: &[T],
+        recv: &mut [T],
+        counts: &[usize],
+        displs: &[usize],
+        root: i32,
+    ) -> Result<()> {
         let r = self.check_root("gatherv", root)?;
         let n = self.comm().size();
         let elem = std::mem::size_of::<T>();
         let ranges = if self.comm().me == r {
-            let ranges = byte_ranges("gatherv", "receive", counts, displs, elem, std::mem::size_of_val(recv), n)?;
+            let ranges = byte_ranges(
+                "gatherv",
+                "receive",
+                counts,
+                displs,
+                elem,
+                std::mem::size_of_val(recv),
+                n,
+            )?;
             if counts[r] != send.len() {
-                return mpi_err!(Count, "gatherv: root sends {} elements to itself but counts[{r}] is {}", send.len(), counts[r]);
+                return mpi_err!(
+                    Count,
+                    "gatherv: root sends {} elements to itself but counts[{r}] is {}",
+                    send.len(),
+                    counts[r]
+                );
             }
             ranges
         } else {
             vec![0..0; n]
         };
-        self.engine().gatherv(self.comm(), bytes_of(send), bytes_of_mut(recv), &ranges, r)
+        self.engine()
+            .gatherv(self.comm(), bytes_of(send), bytes_of_mut(recv), &ranges, r)
     }
 
     /// Every rank gathers every rank's `send` into `recv` (size × `send.len()`).
     pub fn allgather<T: Pod>(&self, send: &[T], recv: &mut [T]) -> Result<()> {
         let n = self.comm().size();
         if recv.len() != n * send.len() {
-            return mpi_err!(Count, "allgather: receive buffer has {} elements, {n} ranks x {} expected", recv.len(), send.len());
+            return mpi_err!(
+                Count,
+                "allgather: receive buffer has {} elements, {n} ranks x {} expected",
+                recv.len(),
+                send.len()
+            );
         }
         let len = std::mem::size_of_val(send);
-        self.engine().allgatherv(self.comm(), bytes_of(send), bytes_of_mut(recv), &uniform(n, len))
+        self.engine().allgatherv(
+            self.comm(),
+            bytes_of(send),
+            bytes_of_mut(recv),
+            &uniform(n, len),
+        )
     }
 
     /// Every rank gathers rank i's `send` at `recv[displs[i]..][..counts[i]]`.
-    pub fn allgatherv<T: Pod>(&self, send: &[T], recv: &mut [T], counts: &[usize], displs: &[usize]) -> Result<()> {
+    pub fn allgatherv<T: Pod>(
+        &self,
+        send: &[T],
+        recv: &mut [T],
+        counts: &[usize],
+        displs: &[usize],
+    ) -> Result<()> {
         let n = self.comm().size();
-        let ranges = byte_ranges("allgatherv", "receive", counts, displs, std::mem::size_of::<T>(), std::mem::size_of_val(recv), n)?;
+        let ranges = byte_ranges(
+            "allgatherv",
+            "receive",
+            counts,
+            displs,
+            std::mem::size_of::<T>(),
+            std::mem::size_of_val(recv),
+            n,
+        )?;
         let me = self.comm().me;
         if counts[me] != send.len() {
-            return mpi_err!(Count, "allgatherv: rank {me} sends {} elements but counts[{me}] is {}", send.len(), counts[me]);
+            return mpi_err!(
+                Count,
+                "allgatherv: rank {me} sends {} elements but counts[{me}] is {}",
+                send.len(),
+                counts[me]
+            );
         }
-        self.engine().allgatherv(self.comm(), bytes_of(send), bytes_of_mut(recv), &ranges)
+        self.engine()
+            .allgatherv(self.comm(), bytes_of(send), bytes_of_mut(recv), &ranges)
     }
 
     /// Scatters the root's `send` (size × `recv.len()` elements) so that rank
     /// i receives block i in `recv`. `send` is ignored on other ranks.
     pub fn scatter<T: Pod>(&self, send: &[T], recv: &mut [T], root: i32) -> Result<()> {
         let r = self.check_root("scatter", root)?;
-        self.engine().scatter(self.comm(), bytes_of(send), bytes_of_mut(recv), r)
+        self.engine()
+            .scatter(self.comm(), bytes_of(send), bytes_of_mut(recv), r)
     }
 
     /// Scatters `counts[i]` elements at `displs[i]` of the root's `send` to rank i.
-    pub fn scatterv<T: Pod>(&self, send: &[T], counts: &[usize], displs: &[usize], recv: &mut [T], root: i32) -> Result<()> {
+    pub fn scatterv<T: Pod>(
+        &self,
+        send: &[T],
+        counts: &[usize],
+        displs: &[usize],
+        recv: &mut [T],
+        root: i32,
+    ) -> Result<()> {
         let r = self.check_root("scatterv", root)?;
         let n = self.comm().size();
         let ranges = if self.comm().me == r {
-            byte_ranges("scatterv", "send", counts, displs, std::mem::size_of::<T>(), std::mem::size_of_val(send), n)?
+            byte_ranges(
+                "scatterv",
+                "send",
+                counts,
+                displs,
+                std::mem::size_of::<T>(),
+                std::mem::size_of_val(send),
+                n,
+            )?
         } else {
             Vec::new()
         };
-        self.engine().scatterv(self.comm(), bytes_of(send), &ranges, bytes_of_mut(recv), r)
+        self.engine()
+            .scatterv(self.comm(), bytes_of(send), &ranges, bytes_of_mut(recv), r)
     }
 
     /// Rank i sends block j of `send` to rank j, which stores it as block i of `recv`.
@@ -485,7 +655,8 @@ impl Communicator {
         if send.len() != recv.len() || send.len() % n != 0 {
             return mpi_err!(Count, "alltoall: send ({}) and receive ({}) buffers need the same length, a multiple of {n}", send.len(), recv.len());
         }
-        self.engine().alltoall(self.comm(), bytes_of(send), bytes_of_mut(recv))
+        self.engine()
+            .alltoall(self.comm(), bytes_of(send), bytes_of_mut(recv))
     }
 
     /// All-to-all with per-rank counts and displacements (in elements).
@@ -500,20 +671,55 @@ impl Communicator {
     ) -> Result<()> {
         let n = self.comm().size();
         let e = std::mem::size_of::<T>();
-        let s = byte_ranges("alltoallv", "send", send_counts, send_displs, e, std::mem::size_of_val(send), n)?;
-        let r = byte_ranges("alltoallv", "receive", recv_counts, recv_displs, e, std::mem::size_of_val(recv), n)?;
-        self.engine().alltoallv(self.comm(), bytes_of(send), &s, bytes_of_mut(recv), &r)
+        let s = byte_ranges(
+            "alltoallv",
+            "send",
+            send_counts,
+            send_displs,
+            e,
+            std::mem::size_of_val(send),
+            n,
+        )?;
+        let r = byte_ranges(
+            "alltoallv",
+            "receive",
+            recv_counts,
+            recv_displs,
+            e,
+            std::mem::size_of_val(recv),
+            n,
+        )?;
+        self.engine()
+            .alltoallv(self.comm(), bytes_of(send), &s, bytes_of_mut(recv), &r)
     }
 
     /// Combines every rank's `send` with `op` into the root's `recv`
     /// (ignored on other ranks; pass `&mut []`).
-    pub fn reduce<T: Pod>(&self, send: &[T], recv: &mut [T], op: &Op<'_, T>, root: i32) -> Result<()> {
+    pub fn reduce<T: Pod>(
+        &self,
+        send: &[T],
+        recv: &mut [T],
+        op: &Op<'_, T>,
+        root: i32,
+    ) -> Result<()> {
         let r = self.check_root("reduce", root)?;
         if self.comm().me == r && recv.len() != send.len() {
-            return mpi_err!(Count, "reduce: root's receive buffer has {} elements, the send buffer {}", recv.len(), send.len());
+            return mpi_err!(
+                Count,
+                "reduce: root's receive buffer has {} elements, the send buffer {}",
+                recv.len(),
+                send.len()
+            );
         }
         let f = op_bytes(op);
-        self.engine().reduce(self.comm(), bytes_of(send), bytes_of_mut(recv), std::mem::size_of::<T>(), &f, r)
+        self.engine().reduce(
+            self.comm(),
+            bytes_of(send),
+            bytes_of_mut(recv),
+            std::mem::size_of::<T>(),
+            &f,
+            r,
+        )
     }
 
     /// Combines every rank's `send` with `op`; every rank gets the result.
@@ -529,19 +735,40 @@ impl Communicator {
     /// ```
     pub fn allreduce<T: Pod>(&self, send: &[T], recv: &mut [T], op: &Op<'_, T>) -> Result<()> {
         if recv.len() != send.len() {
-            return mpi_err!(Count, "allreduce: receive buffer has {} elements, the send buffer {}", recv.len(), send.len());
+            return mpi_err!(
+                Count,
+                "allreduce: receive buffer has {} elements, the send buffer {}",
+                recv.len(),
+                send.len()
+            );
         }
         let f = op_bytes(op);
-        self.engine().allreduce(self.comm(), bytes_of(send), bytes_of_mut(recv), std::mem::size_of::<T>(), &f)
+        self.engine().allreduce(
+            self.comm(),
+            bytes_of(send),
+            bytes_of_mut(recv),
+            std::mem::size_of::<T>(),
+            &f,
+        )
     }
 
     /// Combines every rank's `send` (sum of `counts` elements) and leaves
     /// `counts[i]` elements of the result, in order, on rank i.
-    pub fn reduce_scatter<T: Pod>(&self, send: &[T], recv: &mut [T], counts: &[usize], op: &Op<'_, T>) -> Result<()> {
+    pub fn reduce_scatter<T: Pod>(
+        &self,
+        send: &[T],
+        recv: &mut [T],
+        counts: &[usize],
+        op: &Op<'_, T>,
+    ) -> Result<()> {
         let n = self.comm().size();
         let me = self.comm().me;
         if counts.len() != n {
-            return mpi_err!(Arg, "reduce_scatter: counts needs {n} entries (one per rank), got {}", counts.len());
+            return mpi_err!(
+                Arg,
+                "reduce_scatter: counts needs {n} entries (one per rank), got {}",
+                counts.len()
+            );
         }
         let total: usize = counts.iter().sum();
         if send.len() != total || recv.len() != counts[me] {
@@ -553,15 +780,34 @@ impl Communicator {
                 counts[me]
             );
         }
-        let displs: Vec<usize> = counts.iter().scan(0, |acc, c| { let d = *acc; *acc += c; Some(d) }).collect();
+        let displs: Vec<usize> = counts
+            .iter()
+            .scan(0, |acc, c| {
+                let d = *acc;
+                *acc += c;
+                Some(d)
+            })
+            .collect();
         let e = std::mem::size_of::<T>();
         let ranges = byte_ranges("reduce_scatter", "result", counts, &displs, e, total * e, n)?;
         let f = op_bytes(op);
-        self.engine().reduce_scatter(self.comm(), bytes_of(send), &ranges, bytes_of_mut(recv), e, &f)
+        self.engine().reduce_scatter(
+            self.comm(),
+            bytes_of(send),
+            &ranges,
+            bytes_of_mut(recv),
+            e,
+            &f,
+        )
     }
 
     /// Reduce-scatter with `recv.len()` elements per rank.
-    pub fn reduce_scatter_block<T: Pod>(&self, send: &[T], recv: &mut [T], op: &Op<'_, T>) -> Result<()> {
+    pub fn reduce_scatter_block<T: Pod>(
+        &self,
+        send: &[T],
+        recv: &mut [T],
+        op: &Op<'_, T>,
+    ) -> Result<()> {
         let counts = vec![recv.len(); self.comm().size()];
         self.reduce_scatter(send, recv, &counts, op)
     }
@@ -577,12 +823,31 @@ impl Communicator {
         self.prefix("exscan", send, recv, op, true)
     }
 
-    fn prefix<T: Pod>(&self, call: &str, send: &[T], recv: &mut [T], op: &Op<'_, T>, exclusive: bool) -> Result<()> {
+    fn prefix<T: Pod>(
+        &self,
+        call: &str,
+        send: &[T],
+        recv: &mut [T],
+        op: &Op<'_, T>,
+        exclusive: bool,
+    ) -> Result<()> {
         if recv.len() != send.len() {
-            return mpi_err!(Count, "{call}: receive buffer has {} elements, the send buffer {}", recv.len(), send.len());
+            return mpi_err!(
+                Count,
+                "{call}: receive buffer has {} elements, the send buffer {}",
+                recv.len(),
+                send.len()
+            );
         }
         let f = op_bytes(op);
-        self.engine().scan(self.comm(), bytes_of(send), bytes_of_mut(recv), std::mem::size_of::<T>(), &f, exclusive)
+        self.engine().scan(
+            self.comm(),
+            bytes_of(send),
+            bytes_of_mut(recv),
+            std::mem::size_of::<T>(),
+            &f,
+            exclusive,
+        )
     }
 
     // ------------------------------------------------------ communicators
@@ -639,6 +904,12 @@ impl Communicator {
 
 impl std::fmt::Debug for Communicator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Communicator(rank {} of {}, context {})", self.rank(), self.size(), self.context_id())
+        write!(
+            f,
+            "Communicator(rank {} of {}, context {})",
+            self.rank(),
+            self.size(),
+            self.context_id()
+        )
     }
 }

@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::engine::{Engine, Launch};
-use crate::error::{mpi_err, Result};
 pub use crate::engine::Status;
+use crate::engine::{Engine, Launch};
+use crate::error::{mpi_err, mpi_error, Result};
 use comm::Communicator;
 
 static INITIALIZED: AtomicBool = AtomicBool::new(false);
@@ -78,7 +78,10 @@ impl Drop for Universe {
 
 /// Seconds of the machine's monotonic clock (MPI_Wtime).
 pub fn wtime() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: clock_gettime writes one timespec into `ts`.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
@@ -91,13 +94,14 @@ fn abort(rank: usize, code: i32) -> ! {
 
 /// Encodes a serde value as shmpi sends objects (postcard).
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
-    postcard::to_stdvec(value).or_else(|e| mpi_err!(Other, "send_object: cannot encode the value: {e}"))
+    postcard::to_stdvec(value)
+        .map_err(|e| mpi_error!(Other, "send_object: cannot encode the value: {e}"))
 }
 
 /// Decodes a value encoded by [`encode`].
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    postcard::from_bytes(bytes).or_else(|e| {
-        mpi_err!(
+    postcard::from_bytes(bytes).map_err(|e| {
+        mpi_error!(
             Other,
             "recv_object: the {} bytes received do not decode as {}: {e}",
             bytes.len(),

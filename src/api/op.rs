@@ -4,9 +4,12 @@
 
 use bytemuck::{Pod, Zeroable};
 
+/// The function of an operation: `f(in, inout)`.
+pub(crate) type OpFn<'a, T> = Box<dyn Fn(&[T], &mut [T]) + 'a>;
+
 /// A reduction over elements of `T`: `inout[i] = in[i] op inout[i]`.
 pub struct Op<'a, T> {
-    pub(crate) f: Box<dyn Fn(&[T], &mut [T]) + 'a>,
+    pub(crate) f: OpFn<'a, T>,
     /// Whether `a op b == b op a` (shmpi always folds in rank order, so
     /// results are the same on every rank either way).
     pub commutative: bool,
@@ -107,7 +110,13 @@ impl<'a, T: Number> Op<'a, T> {
 
 impl<'a, T: Integer> Op<'a, T> {
     fn logical(f: impl Fn(bool, bool) -> bool + 'a) -> Self {
-        Op::elementwise(move |a, b| if f(a != T::ZERO, b != T::ZERO) { T::ONE } else { T::ZERO })
+        Op::elementwise(move |a, b| {
+            if f(a != T::ZERO, b != T::ZERO) {
+                T::ONE
+            } else {
+                T::ZERO
+            }
+        })
     }
     /// MPI_LAND: 1 if both are non-zero, else 0.
     pub fn land() -> Self {
@@ -158,7 +167,14 @@ macro_rules! pairs {
         unsafe impl Pod for ValueIndex<$v, $i> {}
     )*};
 }
-pairs!((f64, i64), (f32, i32), (i32, i32), (i64, i64), (u32, u32), (u64, u64));
+pairs!(
+    (f64, i64),
+    (f32, i32),
+    (i32, i32),
+    (i64, i64),
+    (u32, u32),
+    (u64, u64)
+);
 
 impl<'a, V: Number, I: Integer + Ord> Op<'a, ValueIndex<V, I>>
 where
@@ -210,7 +226,17 @@ mod tests {
         assert_eq!(apply(Op::bor(), &[0b1100], &[0b1010]), vec![0b1110]);
         assert_eq!(apply(Op::bxor(), &[0b1100], &[0b1010]), vec![0b0110]);
         let v = |value, index| ValueIndex::<f64, i64> { value, index };
-        assert_eq!(apply(Op::max_loc(), &[v(3.0, 1), v(2.0, 0)], &[v(3.0, 0), v(5.0, 2)]), vec![v(3.0, 0), v(5.0, 2)]);
-        assert_eq!(apply(Op::min_loc(), &[v(1.0, 4)], &[v(1.0, 3)]), vec![v(1.0, 3)]);
+        assert_eq!(
+            apply(
+                Op::max_loc(),
+                &[v(3.0, 1), v(2.0, 0)],
+                &[v(3.0, 0), v(5.0, 2)]
+            ),
+            vec![v(3.0, 0), v(5.0, 2)]
+        );
+        assert_eq!(
+            apply(Op::min_loc(), &[v(1.0, 4)], &[v(1.0, 3)]),
+            vec![v(1.0, 3)]
+        );
     }
 }

@@ -38,9 +38,12 @@ pub fn scope<'a, R>(f: impl FnOnce(&Scope<'a>) -> R) -> R {
     out
 }
 
+/// The requests of a scope that nobody has waited for yet.
+type Pending = Rc<RefCell<Vec<(Rc<Engine>, RequestId)>>>;
+
 /// Where requests live; see [`scope`].
 pub struct Scope<'a> {
-    pending: Rc<RefCell<Vec<(Rc<Engine>, RequestId)>>>,
+    pending: Pending,
     // Invariant in 'a, so buffers must outlive the whole scope.
     _borrows: PhantomData<Cell<&'a ()>>,
 }
@@ -78,7 +81,7 @@ impl Drop for Scope<'_> {
 pub struct Request<'a> {
     engine: Rc<Engine>,
     id: RequestId,
-    pending: Rc<RefCell<Vec<(Rc<Engine>, RequestId)>>>,
+    pending: Pending,
     _borrows: PhantomData<Cell<&'a ()>>,
 }
 

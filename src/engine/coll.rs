@@ -147,7 +147,15 @@ pub(crate) fn chunk_for(elem: usize) -> usize {
 
 impl Engine {
     /// Publishes chunk `k` of `mine` for `readers` (communicator ranks).
-    fn publish(&self, comm: &Comm, seq: u32, k: usize, chunk: usize, mine: &[u8], readers: &[usize]) -> Result<()> {
+    fn publish(
+        &self,
+        comm: &Comm,
+        seq: u32,
+        k: usize,
+        chunk: usize,
+        mine: &[u8],
+        readers: &[usize],
+    ) -> Result<()> {
         let sub = k % 2;
         let slot = &self.segment().rank(self.rank).slots[sub];
         let expected = self.coll.expected[sub].get();
@@ -160,10 +168,18 @@ impl Engine {
         // again until the new tag is stored below; the sub-buffer has
         // COLL_CHUNK >= part.len() bytes.
         unsafe {
-            std::ptr::copy_nonoverlapping(part.as_ptr(), self.segment().slot_data(self.rank, sub), part.len());
+            std::ptr::copy_nonoverlapping(
+                part.as_ptr(),
+                self.segment().slot_data(self.rank, sub),
+                part.len(),
+            );
         }
-        slot.published.total.store(mine.len() as u64, Ordering::Relaxed);
-        slot.published.tag.store(tag(comm.context, seq, k), Ordering::Release);
+        slot.published
+            .total
+            .store(mine.len() as u64, Ordering::Relaxed);
+        slot.published
+            .tag
+            .store(tag(comm.context, seq, k), Ordering::Release);
         self.coll.expected[sub].set(expected + readers.len() as u64);
         for &r in readers {
             self.wake(comm.ranks[r]);
@@ -172,6 +188,7 @@ impl Engine {
     }
 
     /// Waits for chunk `k` of owner `o`'s stream, hands it to `take`, then releases it.
+    #[allow(clippy::too_many_arguments)]
     fn read_chunk(
         &self,
         call: &str,
@@ -242,6 +259,9 @@ impl Engine {
         }
         let mut readers = Vec::with_capacity(n);
         let mut first_error = None;
+        // Owners whose stream disagrees with what this rank expects: their
+        // later chunks may never come, so stop reading them.
+        let mut failed = vec![false; n];
         for k in 0..steps {
             let span = k * c..((k + 1) * c).min(plan.mine.len());
             readers.clear();
@@ -252,7 +272,7 @@ impl Engine {
             for o in (0..n).rev() {
                 let (want, expect) = &wants[o];
                 let span = overlap(want, &(k * c..(k + 1) * c));
-                if span.is_empty() {
+                if span.is_empty() || failed[o] {
                     continue;
                 }
                 if o == me {
@@ -267,6 +287,7 @@ impl Engine {
                     }
                 });
                 if let Err(e) = r {
+                    failed[o] = true;
                     first_error.get_or_insert(e);
                 }
             }
@@ -308,7 +329,10 @@ impl Engine {
             .find(|(_, w)| **w != 0)
             .map(|(i, w)| (i * 64) as u32 + w.trailing_zeros())
         else {
-            return mpi_err!(Other, "comm create: all {MAX_CONTEXTS} communicator contexts are in use");
+            return mpi_err!(
+                Other,
+                "comm create: all {MAX_CONTEXTS} communicator contexts are in use"
+            );
         };
         let last = *self.contexts.borrow().last_seq.get(&ctx).unwrap_or(&0) as u64;
         let mut max_last = [0u64];
@@ -317,7 +341,13 @@ impl Engine {
         Ok((ctx, max_last[0] as u32))
     }
 
-    fn allreduce_u64(&self, comm: &Comm, send: &[u64], recv: &mut [u64], f: impl Fn(u64, u64) -> u64) -> Result<()> {
+    fn allreduce_u64(
+        &self,
+        comm: &Comm,
+        send: &[u64],
+        recv: &mut [u64],
+        f: impl Fn(u64, u64) -> u64,
+    ) -> Result<()> {
         let bytes: &[u8] = bytemuck::cast_slice(send);
         let out: &mut [u8] = bytemuck::cast_slice_mut(recv);
         self.allreduce(comm, bytes, out, 8, &|a: &[u8], b: &mut [u8]| {
@@ -350,15 +380,30 @@ impl Engine {
             let plan = Plan {
                 mine: &[],
                 readers: |_| 0..0,
-                wants: |o: usize| if o == root { (0..len, Some(len)) } else { (0..0, None) },
+                wants: |o: usize| {
+                    if o == root {
+                        (0..len, Some(len))
+                    } else {
+                        (0..0, None)
+                    }
+                },
                 chunk: COLL_CHUNK,
             };
-            self.exchange("bcast", comm, plan, |_, off, d| buf[off..off + d.len()].copy_from_slice(d))
+            self.exchange("bcast", comm, plan, |_, off, d| {
+                buf[off..off + d.len()].copy_from_slice(d)
+            })
         }
     }
 
     /// Gathers each member's `send` into `recv` of `root`, member i's bytes at `ranges[i]`.
-    pub fn gatherv(&self, comm: &Comm, send: &[u8], recv: &mut [u8], ranges: &[Range<usize>], root: usize) -> Result<()> {
+    pub fn gatherv(
+        &self,
+        comm: &Comm,
+        send: &[u8],
+        recv: &mut [u8],
+        ranges: &[Range<usize>],
+        root: usize,
+    ) -> Result<()> {
         let me = comm.me;
         let plan = Plan {
             mine: send,
@@ -379,7 +424,13 @@ impl Engine {
     }
 
     /// Every member gathers every member's `send`, member i's bytes at `ranges[i]`.
-    pub fn allgatherv(&self, comm: &Comm, send: &[u8], recv: &mut [u8], ranges: &[Range<usize>]) -> Result<()> {
+    pub fn allgatherv(
+        &self,
+        comm: &Comm,
+        send: &[u8],
+        recv: &mut [u8],
+        ranges: &[Range<usize>],
+    ) -> Result<()> {
         let plan = Plan {
             mine: send,
             readers: |_| 0..send.len(),
@@ -393,16 +444,32 @@ impl Engine {
     }
 
     /// Scatters: member i receives `send[ranges[i]]` of `root` into `recv`.
-    pub fn scatterv(&self, comm: &Comm, send: &[u8], ranges: &[Range<usize>], recv: &mut [u8], root: usize) -> Result<()> {
+    pub fn scatterv(
+        &self,
+        comm: &Comm,
+        send: &[u8],
+        ranges: &[Range<usize>],
+        recv: &mut [u8],
+        root: usize,
+    ) -> Result<()> {
         // Each member first learns where its part starts in the root's buffer.
         let mut mine = [0u64; 2];
         let starts: Vec<u64> = if comm.me == root {
-            ranges.iter().flat_map(|r| [r.start as u64, r.len() as u64]).collect()
+            ranges
+                .iter()
+                .flat_map(|r| [r.start as u64, r.len() as u64])
+                .collect()
         } else {
             Vec::new()
         };
         let uniform: Vec<Range<usize>> = (0..comm.size()).map(|i| i * 16..(i + 1) * 16).collect();
-        self.scatter_known(comm, bytemuck::cast_slice(&starts), &uniform, bytemuck::cast_slice_mut(&mut mine), root)?;
+        self.scatter_known(
+            comm,
+            bytemuck::cast_slice(&starts),
+            &uniform,
+            bytemuck::cast_slice_mut(&mut mine),
+            root,
+        )?;
         let want = mine[0] as usize..(mine[0] + mine[1]) as usize;
         if want.len() != recv.len() {
             return mpi_err!(
@@ -417,13 +484,30 @@ impl Engine {
     }
 
     /// Scatter where every member knows where its part lies (`ranges[me]`).
-    fn scatter_known(&self, comm: &Comm, send: &[u8], ranges: &[Range<usize>], recv: &mut [u8], root: usize) -> Result<()> {
+    fn scatter_known(
+        &self,
+        comm: &Comm,
+        send: &[u8],
+        ranges: &[Range<usize>],
+        recv: &mut [u8],
+        root: usize,
+    ) -> Result<()> {
         let me = comm.me;
-        let want = if ranges.len() > me { ranges[me].clone() } else { 0..0 };
+        let want = if ranges.len() > me {
+            ranges[me].clone()
+        } else {
+            0..0
+        };
         let plan = Plan {
             mine: if me == root { send } else { &[] },
             readers: |r: usize| ranges[r].clone(),
-            wants: |o: usize| if o == root { (want.clone(), None) } else { (0..0, None) },
+            wants: |o: usize| {
+                if o == root {
+                    (want.clone(), None)
+                } else {
+                    (0..0, None)
+                }
+            },
             chunk: COLL_CHUNK,
         };
         let base = want.start;
@@ -471,9 +555,16 @@ impl Engine {
     ) -> Result<()> {
         let n = comm.size();
         // Learn where each owner keeps our part: an all-to-all of (start, len).
-        let mine: Vec<u64> = sranges.iter().flat_map(|r| [r.start as u64, r.len() as u64]).collect();
+        let mine: Vec<u64> = sranges
+            .iter()
+            .flat_map(|r| [r.start as u64, r.len() as u64])
+            .collect();
         let mut theirs = vec![0u64; 2 * n];
-        self.alltoall(comm, bytemuck::cast_slice(&mine), bytemuck::cast_slice_mut(&mut theirs))?;
+        self.alltoall(
+            comm,
+            bytemuck::cast_slice(&mine),
+            bytemuck::cast_slice_mut(&mut theirs),
+        )?;
         for o in 0..n {
             if theirs[2 * o + 1] as usize != rranges[o].len() {
                 return mpi_err!(
@@ -509,7 +600,12 @@ impl Engine {
         let plan = Plan {
             mine: send,
             readers: |r: usize| sranges[r].clone(),
-            wants: |o: usize| (want[o].clone(), if check_total { Some(total) } else { None }),
+            wants: |o: usize| {
+                (
+                    want[o].clone(),
+                    if check_total { Some(total) } else { None },
+                )
+            },
             chunk: COLL_CHUNK,
         };
         self.exchange("alltoall", comm, plan, |o, off, d| {
@@ -521,21 +617,44 @@ impl Engine {
 
 impl Engine {
     /// Reduces every member's `send` into `recv` of `root` (rank order).
-    pub fn reduce(&self, comm: &Comm, send: &[u8], recv: &mut [u8], elem: usize, op: ByteOp<'_>, root: usize) -> Result<()> {
+    pub fn reduce(
+        &self,
+        comm: &Comm,
+        send: &[u8],
+        recv: &mut [u8],
+        elem: usize,
+        op: ByteOp<'_>,
+        root: usize,
+    ) -> Result<()> {
         let me = comm.me;
         let len = send.len();
         let plan = Plan {
             mine: send,
             readers: |r| if r == root { 0..len } else { 0..0 },
-            wants: |_| if me == root { (0..len, Some(len)) } else { (0..0, None) },
+            wants: |_| {
+                if me == root {
+                    (0..len, Some(len))
+                } else {
+                    (0..0, None)
+                }
+            },
             chunk: chunk_for(elem),
         };
         let last = comm.size() - 1;
-        self.exchange("reduce", comm, plan, |o, off, d| fold(recv, off, d, o == last, op))
+        self.exchange("reduce", comm, plan, |o, off, d| {
+            fold(recv, off, d, o == last, op)
+        })
     }
 
     /// Reduces every member's `send` into every member's `recv` (rank order).
-    pub fn allreduce(&self, comm: &Comm, send: &[u8], recv: &mut [u8], elem: usize, op: ByteOp<'_>) -> Result<()> {
+    pub fn allreduce(
+        &self,
+        comm: &Comm,
+        send: &[u8],
+        recv: &mut [u8],
+        elem: usize,
+        op: ByteOp<'_>,
+    ) -> Result<()> {
         let len = send.len();
         let plan = Plan {
             mine: send,
@@ -544,12 +663,22 @@ impl Engine {
             chunk: chunk_for(elem),
         };
         let last = comm.size() - 1;
-        self.exchange("allreduce", comm, plan, |o, off, d| fold(recv, off, d, o == last, op))
+        self.exchange("allreduce", comm, plan, |o, off, d| {
+            fold(recv, off, d, o == last, op)
+        })
     }
 
     /// Reduces every member's `send` and leaves bytes `ranges[i]` of the
     /// result in member i's `recv`.
-    pub fn reduce_scatter(&self, comm: &Comm, send: &[u8], ranges: &[Range<usize>], recv: &mut [u8], elem: usize, op: ByteOp<'_>) -> Result<()> {
+    pub fn reduce_scatter(
+        &self,
+        comm: &Comm,
+        send: &[u8],
+        ranges: &[Range<usize>],
+        recv: &mut [u8],
+        elem: usize,
+        op: ByteOp<'_>,
+    ) -> Result<()> {
         let me = comm.me;
         let len = send.len();
         let mine = ranges[me].clone();
@@ -561,14 +690,28 @@ impl Engine {
         };
         let last = comm.size() - 1;
         let base = mine.start;
-        self.exchange("reduce_scatter", comm, plan, |o, off, d| fold(recv, off - base, d, o == last, op))
+        self.exchange("reduce_scatter", comm, plan, |o, off, d| {
+            fold(recv, off - base, d, o == last, op)
+        })
     }
 
     /// Inclusive (or, with `exclusive`, exclusive) prefix reduction in rank order.
-    pub fn scan(&self, comm: &Comm, send: &[u8], recv: &mut [u8], elem: usize, op: ByteOp<'_>, exclusive: bool) -> Result<()> {
+    pub fn scan(
+        &self,
+        comm: &Comm,
+        send: &[u8],
+        recv: &mut [u8],
+        elem: usize,
+        op: ByteOp<'_>,
+        exclusive: bool,
+    ) -> Result<()> {
         let me = comm.me;
         let len = send.len();
-        let top = if exclusive { me.checked_sub(1) } else { Some(me) };
+        let top = if exclusive {
+            me.checked_sub(1)
+        } else {
+            Some(me)
+        };
         let plan = Plan {
             mine: send,
             readers: |r| if r > me { 0..len } else { 0..0 },
@@ -578,9 +721,12 @@ impl Engine {
             },
             chunk: chunk_for(elem),
         };
-        self.exchange(if exclusive { "exscan" } else { "scan" }, comm, plan, |o, off, d| {
-            fold(recv, off, d, Some(o) == top, op)
-        })
+        self.exchange(
+            if exclusive { "exscan" } else { "scan" },
+            comm,
+            plan,
+            |o, off, d| fold(recv, off, d, Some(o) == top, op),
+        )
     }
 }
 

@@ -22,7 +22,7 @@ pub mod p2p;
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
-use crate::error::{mpi_err, Result};
+use crate::error::{mpi_err, mpi_error, Result};
 use crate::shm::{cma, Segment, CAP_CMA};
 
 pub use p2p::{Envelope, RequestId, Status};
@@ -49,8 +49,12 @@ impl Launch {
         match (var("SHMPI_FD"), var("SHMPI_RANK"), var("SHMPI_SIZE")) {
             (Some(fd), Some(rank), Some(size)) => {
                 let parse = |k: &str, v: &str| {
-                    v.parse::<usize>()
-                        .map_err(|_| crate::Error::new(crate::ErrorClass::Other, format!("init: {k}={v:?} is not a number")))
+                    v.parse::<usize>().map_err(|_| {
+                        crate::Error::new(
+                            crate::ErrorClass::Other,
+                            format!("init: {k}={v:?} is not a number"),
+                        )
+                    })
                 };
                 Ok(Launch::Shmrun {
                     fd: parse("SHMPI_FD", &fd)? as i32,
@@ -84,20 +88,26 @@ impl Engine {
     pub fn start(launch: Launch) -> Result<Engine> {
         let (seg, rank, size) = match launch {
             Launch::Shmrun { fd, rank, size } => {
-                let seg = Segment::attach(fd, size).or_else(|e| {
-                    mpi_err!(Other, "init: cannot map the job's segment (SHMPI_FD={fd}): {e}")
+                let seg = Segment::attach(fd, size).map_err(|e| {
+                    mpi_error!(
+                        Other,
+                        "init: cannot map the job's segment (SHMPI_FD={fd}): {e}"
+                    )
                 })?;
                 // SAFETY: the fd was inherited for this purpose only; the
                 // mapping keeps the memfd alive, so nothing else needs it.
                 unsafe { libc::close(fd) };
                 if rank >= size {
-                    return mpi_err!(Other, "init: SHMPI_RANK={rank} is not below SHMPI_SIZE={size}");
+                    return mpi_err!(
+                        Other,
+                        "init: SHMPI_RANK={rank} is not below SHMPI_SIZE={size}"
+                    );
                 }
                 (seg, rank, size)
             }
             Launch::Singleton => {
                 let (seg, _fd) = Segment::create(1, 0)
-                    .or_else(|e| mpi_err!(Other, "init: cannot create a segment: {e}"))?;
+                    .map_err(|e| mpi_error!(Other, "init: cannot create a segment: {e}"))?;
                 (seg, 0, 1)
             }
         };

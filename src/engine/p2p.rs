@@ -151,7 +151,11 @@ struct Request {
 
 enum Body {
     Data(Vec<u8>),
-    Partial { data: Vec<u8>, filled: usize, waiter: Option<RequestId> },
+    Partial {
+        data: Vec<u8>,
+        filled: usize,
+        waiter: Option<RequestId>,
+    },
     Rendezvous,
 }
 
@@ -160,6 +164,20 @@ struct Unexpected {
     src_world: usize,
     header: FrameHeader,
     body: Body,
+}
+
+impl Unexpected {
+    /// Whether a receive already claimed this (still arriving) message, so
+    /// that no other receive or probe may match it.
+    fn claimed(&self) -> bool {
+        matches!(
+            self.body,
+            Body::Partial {
+                waiter: Some(_),
+                ..
+            }
+        )
+    }
 }
 
 enum Sink {
@@ -240,7 +258,10 @@ fn deliver(target: &mut Target, offset: usize, src: &[u8]) -> usize {
 }
 
 fn finish_recv(r: &mut Request, header: &FrameHeader, total: usize) {
-    let Kind::Recv { target, received, .. } = &mut r.kind else {
+    let Kind::Recv {
+        target, received, ..
+    } = &mut r.kind
+    else {
         unreachable!("finish_recv on a send")
     };
     let cap = target.as_mut_slice().len();
@@ -275,9 +296,11 @@ impl Engine {
         len: usize,
     ) -> Result<RequestId> {
         let mut st = self.state.borrow_mut();
+        // A rendezvous with oneself would block a send that precedes its
+        // receive; streaming to oneself drains into the unexpected queue.
         let protocol = if len <= st.eager_max {
             Protocol::Eager
-        } else if self.cma && len >= st.cma_min {
+        } else if self.cma && len >= st.cma_min && dest != self.rank {
             Protocol::Rendezvous
         } else {
             Protocol::Stream
@@ -377,24 +400,22 @@ impl Engine {
                 st.waiting_rendezvous.push(id);
                 true
             }
-            Protocol::Stream => {
-                loop {
-                    let n = (*len - *pushed).min(max_payload);
-                    let h = FrameHeader {
-                        kind: if *pushed == 0 { STREAM } else { FRAG },
-                        len: n as u64,
-                        ..*header
-                    };
-                    if !ring.try_push(&h, &data[*pushed..*pushed + n]) {
-                        return false;
-                    }
-                    *pushed += n;
-                    if *pushed == *len {
-                        r.complete = true;
-                        return true;
-                    }
+            Protocol::Stream => loop {
+                let n = (*len - *pushed).min(max_payload);
+                let h = FrameHeader {
+                    kind: if *pushed == 0 { STREAM } else { FRAG },
+                    len: n as u64,
+                    ..*header
+                };
+                if !ring.try_push(&h, &data[*pushed..*pushed + n]) {
+                    return false;
                 }
-            }
+                *pushed += n;
+                if *pushed == *len {
+                    r.complete = true;
+                    return true;
+                }
+            },
         }
     }
 
@@ -422,7 +443,11 @@ impl Engine {
             complete: false,
             error: None,
         });
-        if let Some(pos) = st.unexpected.iter().position(|u| envelope.matches(&u.header)) {
+        if let Some(pos) = st
+            .unexpected
+            .iter()
+            .position(|u| !u.claimed() && envelope.matches(&u.header))
+        {
             let u = st.unexpected.remove(pos).expect("position is in range");
             self.match_unexpected(&mut st, id, u)?;
         } else {
@@ -436,7 +461,10 @@ impl Engine {
         match u.body {
             Body::Data(data) => {
                 let r = st.req(id);
-                if let Kind::Recv { target, received, .. } = &mut r.kind {
+                if let Kind::Recv {
+                    target, received, ..
+                } = &mut r.kind
+                {
                     match target {
                         Target::Vec(v) => {
                             *v = data;
@@ -471,7 +499,10 @@ impl Engine {
         let total = h.total as usize;
         let pid = self.segment().rank(src_world).pid.load(Ordering::Relaxed);
         let r = st.req(id);
-        let Kind::Recv { target, received, .. } = &mut r.kind else {
+        let Kind::Recv {
+            target, received, ..
+        } = &mut r.kind
+        else {
             unreachable!()
         };
         target.prepare(total);
@@ -480,7 +511,10 @@ impl Engine {
         if let Err(e) = cma::read_from(pid, h.addr, &mut dst[..n]) {
             r.error = Some(Error::new(
                 ErrorClass::Intern,
-                format!("receive: cannot copy {total} bytes from rank {} (pid {pid}): {e}", h.src),
+                format!(
+                    "receive: cannot copy {total} bytes from rank {} (pid {pid}): {e}",
+                    h.src
+                ),
             ));
         }
         *received = n;
@@ -556,13 +590,12 @@ impl Engine {
             return;
         }
         let total = h.total as usize;
-        let posted = st
-            .posted
-            .iter()
-            .position(|&id| match &st.requests[id].as_ref().expect("posted").kind {
+        let posted = st.posted.iter().position(|&id| {
+            match &st.requests[id].as_ref().expect("posted").kind {
                 Kind::Recv { envelope, .. } => envelope.matches(h),
                 _ => false,
-            });
+            }
+        });
         match (h.kind, posted) {
             (RTS, Some(pos)) => {
                 let id = st.posted.remove(pos).expect("in range");
@@ -581,7 +614,10 @@ impl Engine {
             (EAGER | STREAM, Some(pos)) => {
                 let id = st.posted.remove(pos).expect("in range");
                 let r = st.req(id);
-                if let Kind::Recv { target, total: t, .. } = &mut r.kind {
+                if let Kind::Recv {
+                    target, total: t, ..
+                } = &mut r.kind
+                {
                     target.prepare(total);
                     *t = total;
                 }
@@ -620,7 +656,13 @@ impl Engine {
         match *sink {
             Sink::Posted(id) => {
                 let r = st.req(id);
-                let Kind::Recv { target, received, total, .. } = &mut r.kind else {
+                let Kind::Recv {
+                    target,
+                    received,
+                    total,
+                    ..
+                } = &mut r.kind
+                else {
                     unreachable!()
                 };
                 let offset = *received;
@@ -641,7 +683,12 @@ impl Engine {
                     .position(|u| u.uid == uid)
                     .expect("partial message is queued");
                 let u = &mut st.unexpected[pos];
-                let Body::Partial { data, filled, waiter } = &mut u.body else {
+                let Body::Partial {
+                    data,
+                    filled,
+                    waiter,
+                } = &mut u.body
+                else {
                     unreachable!()
                 };
                 data.extend_from_slice(payload);
@@ -670,7 +717,11 @@ impl Engine {
     pub fn completed(&self, status: Status) -> RequestId {
         self.state.borrow_mut().insert(Request {
             kind: Kind::Recv {
-                envelope: Envelope { context: u32::MAX, source: ANY_SOURCE, tag: ANY_TAG },
+                envelope: Envelope {
+                    context: u32::MAX,
+                    source: ANY_SOURCE,
+                    tag: ANY_TAG,
+                },
                 target: Target::Vec(Vec::new()),
                 total: 0,
                 received: 0,
@@ -746,7 +797,7 @@ impl Engine {
         Ok(st
             .unexpected
             .iter()
-            .find(|u| envelope.matches(&u.header))
+            .find(|u| !u.claimed() && envelope.matches(&u.header))
             .map(|u| Status {
                 source: u.header.src as i32,
                 tag: u.header.tag,
@@ -766,7 +817,14 @@ impl Engine {
     }
 
     /// Blocking send.
-    pub fn send(&self, dest: usize, context: u32, src_in_comm: u32, tag: i32, data: &[u8]) -> Result<()> {
+    pub fn send(
+        &self,
+        dest: usize,
+        context: u32,
+        src_in_comm: u32,
+        tag: i32,
+        data: &[u8],
+    ) -> Result<()> {
         let id = self.isend(dest, context, src_in_comm, tag, data.as_ptr(), data.len())?;
         self.wait(id)?;
         self.take(id).map(|_| ())
@@ -792,6 +850,10 @@ pub fn check_tag(call: &str, tag: i32, any_ok: bool) -> Result<()> {
     if tag >= 0 || (any_ok && tag == ANY_TAG) {
         Ok(())
     } else {
-        mpi_err!(Tag, "{call}: tag {tag} is invalid (tags are 0..={})", i32::MAX)
+        mpi_err!(
+            Tag,
+            "{call}: tag {tag} is invalid (tags are 0..={})",
+            i32::MAX
+        )
     }
 }
