@@ -7,7 +7,10 @@
 //! Every rank owns two sub-buffers of [`COLL_CHUNK`] bytes in the segment.
 //! A collective is a set of *streams*: each rank that contributes data (the
 //! root of a broadcast, every rank of an allgather) publishes its buffer in
-//! chunks, chunk k into sub-buffer k mod 2, and every rank reads the byte
+//! chunks, chunk k into sub-buffer (k + s) mod 2 where s is the
+//! collective's sequence number (so that consecutive small collectives
+//! alternate sub-buffers and rarely wait for each other's readers), and
+//! every rank reads the byte
 //! ranges of other ranks' streams that it needs. All collectives run one
 //! loop, [`Engine::exchange`]: at step k a rank publishes its chunk k (if any
 //! reader wants bytes of it), then reads chunk k of every stream it wants,
@@ -156,7 +159,7 @@ impl Engine {
         mine: &[u8],
         readers: &[usize],
     ) -> Result<()> {
-        let sub = k % 2;
+        let sub = (k + seq as usize) % 2;
         let slot = &self.segment().rank(self.rank).slots[sub];
         let expected = self.coll.expected[sub].get();
         if slot.done.load(Ordering::Acquire) < expected {
@@ -201,7 +204,7 @@ impl Engine {
         take: impl FnOnce(&[u8]),
     ) -> Result<()> {
         let w = comm.ranks[o];
-        let sub = k % 2;
+        let sub = (k + seq as usize) % 2;
         let slot = &self.segment().rank(w).slots[sub];
         let t = tag(comm.context, seq, k);
         if slot.published.tag.load(Ordering::Acquire) != t {
@@ -305,8 +308,20 @@ impl Engine {
             return Ok(());
         }
         let seq = comm.next_seq();
+        let me = comm.me;
+        if n <= 4 {
+            // Few ranks: everyone announces itself to everyone (one hop).
+            let others: Vec<usize> = (0..n).filter(|&r| r != me).collect();
+            self.publish(comm, seq, 0, COLL_CHUNK, &[], &others)?;
+            for o in others {
+                self.read_chunk("barrier", comm, seq, o, 0, COLL_CHUNK, None, |_| {})?;
+            }
+            return Ok(());
+        }
+        // More: gather the arrivals at rank 0, which releases everyone (two
+        // hops, but O(n) reads instead of O(n^2)).
         let all_but_root: Vec<usize> = (1..n).collect();
-        if comm.me == 0 {
+        if me == 0 {
             for o in 1..n {
                 self.read_chunk("barrier", comm, seq, o, 0, COLL_CHUNK, None, |_| {})?;
             }
