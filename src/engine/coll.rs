@@ -662,6 +662,12 @@ impl Engine {
     }
 
     /// Reduces every member's `send` into every member's `recv` (rank order).
+    ///
+    /// Short vectors: every rank reads every contribution and folds them
+    /// all (one step, n reads per rank). Long ones, from three ranks up:
+    /// a reduce-scatter, where each rank folds one n-th, then an allgather
+    /// of the folded parts, so each rank reads about 2x the vector instead
+    /// of n x.
     pub fn allreduce(
         &self,
         comm: &Comm,
@@ -671,6 +677,17 @@ impl Engine {
         op: ByteOp<'_>,
     ) -> Result<()> {
         let len = send.len();
+        let n = comm.size();
+        let elems = len / elem.max(1);
+        if n >= 3 && len >= 64 * 1024 && elems >= n {
+            let ranges: Vec<Range<usize>> = (0..n)
+                .map(|i| (i * elems / n) * elem..((i + 1) * elems / n) * elem)
+                .collect();
+            let mine = ranges[comm.me].clone();
+            self.reduce_scatter(comm, send, &ranges, &mut recv[mine.clone()], elem, op)?;
+            let part = recv[mine].to_vec();
+            return self.allgatherv(comm, &part, recv, &ranges);
+        }
         let plan = Plan {
             mine: send,
             readers: |_| 0..len,
