@@ -12,7 +12,10 @@ fn main() -> shmpi::Result<()> {
     if rank == 0 {
         world.send(&token, next, 0)?;
         world.recv(&mut token, prev, 0)?;
-        println!("Rank 0 received the token back from rank {prev}: {token} (sum of ranks {})", size * (size - 1) / 2);
+        println!(
+            "Rank 0 received the token back from rank {prev}: {token} (sum of ranks {})",
+            size * (size - 1) / 2
+        );
     } else {
         world.recv(&mut token, prev, 0)?;
         println!("Rank {rank} received the token {token} from rank {prev}");
