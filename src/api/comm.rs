@@ -94,6 +94,7 @@ fn op_bytes<'o, T: Pod>(op: &'o Op<'_, T>) -> impl Fn(&[u8], &mut [u8]) + 'o {
 }
 
 impl Communicator {
+    /// The world communicator; `init` makes the one of the process.
     pub(crate) fn world(engine: Rc<Engine>) -> Communicator {
         let n = engine.size();
         let me = engine.rank();

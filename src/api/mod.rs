@@ -32,18 +32,22 @@ pub fn init() -> Result<Universe> {
         return mpi_err!(Other, "init: MPI is already initialized in this process");
     }
     let engine = Rc::new(Engine::start(Launch::from_env()?)?);
-    Ok(Universe { engine })
+    let world = Communicator::world(engine.clone());
+    Ok(Universe { engine, world })
 }
 
 /// The initialized MPI environment; dropping it finalizes.
 pub struct Universe {
     engine: Rc<Engine>,
+    // One world for the whole process: every handle to it must share its
+    // collective sequence numbers.
+    world: Communicator,
 }
 
 impl Universe {
     /// The communicator of all ranks of the job (MPI_COMM_WORLD).
     pub fn world(&self) -> Communicator {
-        Communicator::world(self.engine.clone())
+        self.world.clone()
     }
 
     /// Wall-clock seconds from a fixed point, the same for every rank of
@@ -69,8 +73,7 @@ impl Drop for Universe {
         // that none reads from a rank that has gone.
         let e = &self.engine;
         if !std::thread::panicking() {
-            let world = self.world();
-            let _ = world.barrier();
+            let _ = self.world.barrier();
         }
         e.finalize();
     }

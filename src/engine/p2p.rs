@@ -198,7 +198,7 @@ pub(crate) struct State {
     next_uid: u64,
     eager_max: usize,
     cma_min: usize,
-    max_payload: usize,
+    fragment: usize,
     queued_sends: usize,
 }
 
@@ -223,7 +223,7 @@ impl State {
             next_uid: 0,
             eager_max: env_usize("SHMPI_EAGER_MAX", 16 * 1024).min(max_payload),
             cma_min: env_usize("SHMPI_CMA_MIN", 64 * 1024),
-            max_payload,
+            fragment: env_usize("SHMPI_FRAGMENT", 32 * 1024).clamp(64, max_payload),
             queued_sends: 0,
         }
     }
@@ -341,7 +341,7 @@ impl Engine {
 
     /// Pushes what fits of send `id`; true when all its frames are in.
     fn push_send(&self, st: &mut State, id: RequestId) -> bool {
-        let max_payload = st.max_payload;
+        let fragment = st.fragment;
         let flag = match &st.req(id).kind {
             Kind::Send {
                 protocol: Protocol::Rendezvous,
@@ -401,7 +401,7 @@ impl Engine {
                 true
             }
             Protocol::Stream => loop {
-                let n = (*len - *pushed).min(max_payload);
+                let n = (*len - *pushed).min(fragment);
                 let h = FrameHeader {
                     kind: if *pushed == 0 { STREAM } else { FRAG },
                     len: n as u64,
