@@ -34,7 +34,6 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::atomic::Ordering;
 
 use super::Engine;
 use crate::error::{mpi_err, Result};
@@ -160,29 +159,13 @@ impl Engine {
         readers: &[usize],
     ) -> Result<()> {
         let sub = (k + seq as usize) % 2;
-        let slot = &self.segment().rank(self.rank).slots[sub];
+        let slot = self.segment().coll_slot(self.rank, sub);
         let expected = self.coll.expected[sub].get();
-        if slot.done.load(Ordering::Acquire) < expected {
-            self.wait_until(|_| Ok(slot.done.load(Ordering::Acquire) >= expected))?;
+        if slot.reads_done() < expected {
+            self.wait_until(|_| Ok(slot.reads_done() >= expected))?;
         }
         let part = &mine[(k * chunk).min(mine.len())..((k + 1) * chunk).min(mine.len())];
-        // SAFETY: every read of this sub-buffer's previous chunk is done
-        // (`done` reached `expected`, Acquire), and no reader touches it
-        // again until the new tag is stored below; the sub-buffer has
-        // COLL_CHUNK >= part.len() bytes.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                part.as_ptr(),
-                self.segment().slot_data(self.rank, sub),
-                part.len(),
-            );
-        }
-        slot.published
-            .total
-            .store(mine.len() as u64, Ordering::Relaxed);
-        slot.published
-            .tag
-            .store(tag(comm.context, seq, k), Ordering::Release);
+        slot.publish(tag(comm.context, seq, k), mine.len() as u64, part, expected);
         self.coll.expected[sub].set(expected + readers.len() as u64);
         for &r in readers {
             self.wake(comm.ranks[r]);
@@ -205,13 +188,13 @@ impl Engine {
     ) -> Result<()> {
         let w = comm.ranks[o];
         let sub = (k + seq as usize) % 2;
-        let slot = &self.segment().rank(w).slots[sub];
+        let slot = self.segment().coll_slot(w, sub);
         let t = tag(comm.context, seq, k);
-        if slot.published.tag.load(Ordering::Acquire) != t {
-            self.wait_until(|_| Ok(slot.published.tag.load(Ordering::Acquire) == t))?;
+        if slot.tag() != t {
+            self.wait_until(|_| Ok(slot.tag() == t))?;
         }
-        let total = slot.published.total.load(Ordering::Relaxed) as usize;
-        let len = total.saturating_sub(k * chunk).min(chunk);
+        let read = slot.read(t).expect("the tag was seen");
+        let total = read.total() as usize;
         let result = match expect_total {
             Some(e) if e != total => mpi_err!(
                 Count,
@@ -220,14 +203,11 @@ impl Engine {
                 comm.me
             ),
             _ => {
-                // SAFETY: the owner published this chunk (tag, Acquire) and
-                // will not overwrite it until `done` counts this read.
-                let data = unsafe { std::slice::from_raw_parts(self.segment().slot_data(w, sub), len) };
-                take(data);
+                take(read.bytes(total.saturating_sub(k * chunk).min(chunk)));
                 Ok(())
             }
         };
-        slot.done.fetch_add(1, Ordering::Release);
+        drop(read);
         self.wake(w);
         result
     }

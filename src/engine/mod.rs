@@ -88,15 +88,12 @@ impl Engine {
     pub fn start(launch: Launch) -> Result<Engine> {
         let (seg, rank, size) = match launch {
             Launch::Shmrun { fd, rank, size } => {
-                let seg = Segment::attach(fd, size).map_err(|e| {
+                let seg = Segment::adopt(fd, size).map_err(|e| {
                     mpi_error!(
                         Other,
                         "init: cannot map the job's segment (SHMPI_FD={fd}): {e}"
                     )
                 })?;
-                // SAFETY: the fd was inherited for this purpose only; the
-                // mapping keeps the memfd alive, so nothing else needs it.
-                unsafe { libc::close(fd) };
                 if rank >= size {
                     return mpi_err!(
                         Other,

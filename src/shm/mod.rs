@@ -223,6 +223,17 @@ impl Segment {
         Ok(seg)
     }
 
+    /// Maps the segment from the fd the launcher handed down, then closes
+    /// that fd: the mapping keeps the memfd alive, and a process the rank
+    /// starts should not inherit it.
+    pub fn adopt(fd: i32, n: usize) -> std::io::Result<Segment> {
+        let seg = Segment::attach(fd, n)?;
+        // SAFETY: the launcher gave this process the fd for this purpose
+        // only; nothing else in the process owns or uses it.
+        drop(unsafe { OwnedFd::from_raw_fd(fd) });
+        Ok(seg)
+    }
+
     fn map(file: &File, n: usize) -> std::io::Result<Segment> {
         let layout = Layout::new(n);
         let len = file.metadata()?.len() as usize;
@@ -317,16 +328,98 @@ impl Segment {
         unsafe { RingConsumer::new(ctl, data, self.layout.ring_capacity) }
     }
 
-    /// Pointer to the data of collective sub-buffer `sub` (0 or 1) of rank
-    /// `r`: `COLL_CHUNK` bytes, page aligned. Access is governed by the
-    /// rank's [`SlotHeader`]s.
-    pub fn slot_data(&self, r: usize, sub: usize) -> *mut u8 {
+    /// Collective sub-buffer `sub` (0 or 1) of rank `r`.
+    pub fn coll_slot(&self, r: usize, sub: usize) -> CollSlot<'_> {
         assert!(r < self.layout.n && sub < 2);
-        // SAFETY: Layout reserves 2n chunks at `coll_data`.
-        unsafe {
-            self.base()
-                .add(self.layout.coll_data + (2 * r + sub) * COLL_CHUNK)
+        CollSlot {
+            header: &self.rank(r).slots[sub],
+            // SAFETY: Layout reserves 2n chunks of COLL_CHUNK bytes at `coll_data`.
+            data: unsafe {
+                self.base()
+                    .add(self.layout.coll_data + (2 * r + sub) * COLL_CHUNK)
+            },
         }
+    }
+}
+
+/// One collective sub-buffer: its header and its `COLL_CHUNK` bytes. The
+/// protocol of [`SlotHeader`] is enforced here, so that the engine above
+/// needs no unsafe code: the owner can write only once every expected
+/// read is done, and a reader sees the data only while its read counts as
+/// not done.
+pub struct CollSlot<'a> {
+    header: &'a SlotHeader,
+    data: *mut u8,
+}
+
+impl<'a> CollSlot<'a> {
+    /// How many reads of this sub-buffer have finished, ever (`Acquire`).
+    pub fn reads_done(&self) -> u64 {
+        self.header.done.load(Ordering::Acquire)
+    }
+
+    /// The tag of the last publication (`Acquire`).
+    pub fn tag(&self) -> u64 {
+        self.header.published.tag.load(Ordering::Acquire)
+    }
+
+    /// Owner only: writes `data` and publishes it under `tag`, as part of a
+    /// stream of `total` bytes. Panics unless `reads_done()` has reached
+    /// `reads_expected`, the count of reads of everything published before.
+    pub fn publish(&self, tag: u64, total: u64, data: &[u8], reads_expected: u64) {
+        assert!(
+            data.len() <= COLL_CHUNK,
+            "a chunk is at most COLL_CHUNK bytes"
+        );
+        assert!(
+            self.reads_done() >= reads_expected,
+            "collective slot reused before its readers finished"
+        );
+        // SAFETY: every read of the previous content is done (Acquire
+        // above) and no reader looks at the data again until it sees the
+        // new tag, stored below with Release; `data` fits the sub-buffer.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.data, data.len()) };
+        self.header.published.total.store(total, Ordering::Relaxed);
+        self.header.published.tag.store(tag, Ordering::Release);
+    }
+
+    /// Reader: the published chunk if its tag is `tag`. The read counts as
+    /// done when the returned guard is dropped.
+    pub fn read(&self, tag: u64) -> Option<SlotRead<'a>> {
+        (self.tag() == tag).then(|| SlotRead {
+            header: self.header,
+            data: self.data,
+            total: self.header.published.total.load(Ordering::Relaxed),
+        })
+    }
+}
+
+/// A chunk being read; see [`CollSlot::read`].
+pub struct SlotRead<'a> {
+    header: &'a SlotHeader,
+    data: *const u8,
+    total: u64,
+}
+
+impl SlotRead<'_> {
+    /// Bytes of the whole stream the chunk belongs to.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The first `len` bytes of the chunk.
+    pub fn bytes(&self, len: usize) -> &[u8] {
+        assert!(len <= COLL_CHUNK);
+        // SAFETY: the owner published this chunk (tag seen with Acquire)
+        // and does not write the sub-buffer again until `done` counts this
+        // read, which happens only when the guard (and so this borrow) ends.
+        unsafe { std::slice::from_raw_parts(self.data, len) }
+    }
+}
+
+impl Drop for SlotRead<'_> {
+    fn drop(&mut self) {
+        self.header.done.fetch_add(1, Ordering::Release);
     }
 }
 
