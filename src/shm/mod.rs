@@ -441,6 +441,24 @@ mod tests {
     }
 
     #[test]
+    fn collective_slot_protocol() {
+        let (seg, _fd) = Segment::create(2, 0).unwrap();
+        let owner = seg.coll_slot(0, 1);
+        owner.publish(7, 5, b"hello", 0);
+        let reader = seg.coll_slot(0, 1);
+        assert!(reader.read(8).is_none());
+        let r = reader.read(7).unwrap();
+        assert_eq!((r.total(), r.bytes(5)), (5, &b"hello"[..]));
+        assert_eq!(owner.reads_done(), 0);
+        drop(r);
+        assert_eq!(owner.reads_done(), 1);
+        owner.publish(9, 3, b"abc", 1);
+        let reuse_too_early = std::panic::catch_unwind(|| owner.publish(10, 1, b"x", 2));
+        assert!(reuse_too_early.is_err());
+        assert_eq!(reader.read(9).unwrap().bytes(3), b"abc");
+    }
+
+    #[test]
     fn create_then_attach_sees_same_memory() {
         let (seg, fd) = Segment::create(4, CAP_CMA).unwrap();
         seg.rank(3).pid.store(42, Ordering::Relaxed);
