@@ -136,7 +136,7 @@ pub fn wait_any(requests: &mut Vec<Request<'_>>) -> Result<Option<(usize, Status
     };
     let engine = first.engine.clone();
     let mut found = None;
-    engine.wait_until(|e| {
+    engine.wait_until(crate::engine::WaitFor::Requests, |e| {
         found = requests.iter().position(|r| e.is_complete(r.id));
         Ok(found.is_some())
     })?;

@@ -35,7 +35,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::Engine;
+use super::{Engine, WaitFor};
 use crate::error::{mpi_err, Result};
 use crate::shm::COLL_CHUNK;
 
@@ -162,7 +162,11 @@ impl Engine {
         let slot = self.segment().coll_slot(self.rank, sub);
         let expected = self.coll.expected[sub].get();
         if slot.reads_done() < expected {
-            self.wait_until(|_| Ok(slot.reads_done() >= expected))?;
+            let why = WaitFor::Collective {
+                call: "collective",
+                peer: self.rank,
+            };
+            self.wait_until(why, |_| Ok(slot.reads_done() >= expected))?;
         }
         let part = &mine[(k * chunk).min(mine.len())..((k + 1) * chunk).min(mine.len())];
         slot.publish(tag(comm.context, seq, k), mine.len() as u64, part, expected);
@@ -191,7 +195,9 @@ impl Engine {
         let slot = self.segment().coll_slot(w, sub);
         let t = tag(comm.context, seq, k);
         if slot.tag() != t {
-            self.wait_until(|_| Ok(slot.tag() == t))?;
+            self.wait_until(WaitFor::Collective { call, peer: w }, |_| {
+                Ok(slot.tag() == t)
+            })?;
         }
         let read = slot.read(t).expect("the tag was seen");
         let total = read.total() as usize;

@@ -17,6 +17,7 @@
 //! means a rank never blocks a sender whose ring to it is full.
 
 pub mod coll;
+pub mod deadlock;
 pub mod p2p;
 
 use std::cell::{Cell, RefCell};
@@ -25,7 +26,11 @@ use std::time::{Duration, Instant};
 use crate::error::{mpi_err, mpi_error, Result};
 use crate::shm::{cma, Segment, CAP_CMA};
 
+pub use deadlock::WaitFor;
 pub use p2p::{Envelope, RequestId, Status};
+
+/// Longest single sleep on the doorbell (then the rank looks for a deadlock).
+const SLEEP: Duration = Duration::from_millis(500);
 
 /// How a process joined the job.
 pub enum Launch {
@@ -81,6 +86,7 @@ pub struct Engine {
     pub(crate) contexts: RefCell<coll::ContextTable>,
     epoch: Instant,
     finalized: Cell<bool>,
+    deadlock_watch: RefCell<Option<(Instant, Vec<i64>)>>,
 }
 
 impl Engine {
@@ -128,6 +134,7 @@ impl Engine {
             yields: if oversubscribed { 16 } else { 0 },
             epoch: Instant::now(),
             finalized: Cell::new(false),
+            deadlock_watch: RefCell::new(None),
         })
     }
 
@@ -158,6 +165,7 @@ impl Engine {
     /// Marks the engine finalized; later calls are refused by the API.
     pub fn finalize(&self) {
         self.finalized.set(true);
+        self.record_finalized();
     }
 
     /// Whether [`finalize`](Engine::finalize) ran.
@@ -166,7 +174,12 @@ impl Engine {
     }
 
     /// Makes progress and tests `done` until it holds: spin, yield, sleep.
-    pub fn wait_until(&self, mut done: impl FnMut(&Engine) -> Result<bool>) -> Result<()> {
+    /// `why` says what the caller waits for, should the job deadlock.
+    pub fn wait_until(
+        &self,
+        why: WaitFor<'_>,
+        mut done: impl FnMut(&Engine) -> Result<bool>,
+    ) -> Result<()> {
         let bell = &self.seg.rank(self.rank).doorbell;
         loop {
             for _ in 0..self.spin {
@@ -189,7 +202,14 @@ impl Engine {
                 bell.cancel();
                 return Ok(());
             }
-            bell.sleep(ticket, Duration::from_millis(500));
+            self.record_wait(&why);
+            let slept = Instant::now();
+            bell.sleep(ticket, SLEEP);
+            if slept.elapsed() >= SLEEP {
+                // Still marked asleep, as it was all along.
+                self.check_deadlock();
+            }
+            self.clear_wait();
         }
     }
 

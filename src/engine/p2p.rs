@@ -35,7 +35,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 
-use super::Engine;
+use super::{Engine, WaitFor};
 use crate::error::{mpi_err, Error, ErrorClass, Result};
 use crate::shm::{cma, rendezvous, FrameHeader, RENDEZVOUS_SLOTS};
 
@@ -732,6 +732,21 @@ impl Engine {
         })
     }
 
+    /// What waiting for request `id` means, for deadlock diagnosis.
+    fn wait_reason(&self, id: RequestId) -> WaitFor<'static> {
+        match &self.state.borrow_mut().req(id).kind {
+            Kind::Send { dest, header, .. } => WaitFor::Send {
+                dest: *dest,
+                tag: header.tag,
+            },
+            Kind::Recv { envelope, .. } => WaitFor::Recv {
+                source: envelope.source,
+                tag: envelope.tag,
+                context: envelope.context,
+            },
+        }
+    }
+
     /// Whether request `id` has completed (no progress is made).
     pub fn is_complete(&self, id: RequestId) -> bool {
         self.state.borrow_mut().req(id).complete
@@ -748,7 +763,8 @@ impl Engine {
         if self.is_complete(id) {
             return Ok(());
         }
-        self.wait_until(|e| Ok(e.is_complete(id)))
+        let why = self.wait_reason(id);
+        self.wait_until(why, |e| Ok(e.is_complete(id)))
     }
 
     /// Frees completed request `id`, returning its status (or its error).
@@ -809,7 +825,12 @@ impl Engine {
     /// Waits for a message matching `envelope` and returns its status.
     pub fn probe(&self, envelope: Envelope) -> Result<Status> {
         let mut found = None;
-        self.wait_until(|e| {
+        let why = WaitFor::Probe {
+            source: envelope.source,
+            tag: envelope.tag,
+            context: envelope.context,
+        };
+        self.wait_until(why, |e| {
             found = e.iprobe(envelope)?;
             Ok(found.is_some())
         })?;

@@ -53,6 +53,12 @@ impl Doorbell {
         }
     }
 
+    /// How many times the bell rang a sleeper (for deadlock diagnosis: a
+    /// count that stays put means nobody woke the owner).
+    pub fn rings(&self) -> u32 {
+        self.seq.load(Ordering::Relaxed)
+    }
+
     /// First half of going to sleep: announces the owner as sleeping. The
     /// owner must then re-check for work, and call [`sleep`] only if there
     /// is none, or [`cancel`] if there is.

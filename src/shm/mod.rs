@@ -41,7 +41,7 @@ pub mod ring;
 
 use std::fs::File;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 
 use crossbeam_utils::CachePadded;
 use memmap2::MmapMut;
@@ -72,6 +72,7 @@ pub struct SegmentHeader {
     size: AtomicU32,
     caps: AtomicU32,
     ring_capacity: AtomicU64,
+    reported: AtomicU32,
 }
 
 /// The state of one rendezvous flag (see [`RankBlock::rendezvous`]).
@@ -121,6 +122,33 @@ pub struct RankBlock {
     pub rendezvous: [AtomicU32; RENDEZVOUS_SLOTS],
     /// Headers of the two collective sub-buffers.
     pub slots: [SlotHeader; 2],
+    /// What the rank sleeps on, for deadlock diagnosis.
+    pub wait: WaitRecord,
+}
+
+/// What a rank is blocked on, written by the rank before it sleeps and read
+/// by the others only to explain a deadlock (all `Relaxed`: a diagnosis
+/// needs values that stay put for seconds, not a precise order).
+#[repr(C)]
+#[derive(Default)]
+pub struct WaitRecord {
+    /// 0 running, [`WaitRecord::SLEEPING`] or [`WaitRecord::FINALIZED`].
+    pub state: AtomicU32,
+    /// Engine-defined kind of wait.
+    pub kind: AtomicU32,
+    /// The rank waited for (engine-defined numbering), or a negative code.
+    pub peer: AtomicI32,
+    /// The tag waited for, or a negative code.
+    pub tag: AtomicI32,
+    /// The context of the communicator.
+    pub context: AtomicU32,
+}
+
+impl WaitRecord {
+    /// The rank sleeps in a blocking call.
+    pub const SLEEPING: u32 = 1;
+    /// The rank has finalized: it will never make progress again.
+    pub const FINALIZED: u32 = 2;
 }
 
 /// Where everything lives in a segment for `n` ranks.
@@ -268,6 +296,15 @@ impl Segment {
     /// The capability flags the launcher found (`CAP_*`).
     pub fn caps(&self) -> u32 {
         self.header().caps.load(Ordering::Relaxed)
+    }
+
+    /// Claims the right to report the job's fate (a deadlock): true for
+    /// exactly one caller in the whole job.
+    pub fn claim_report(&self) -> bool {
+        self.header()
+            .reported
+            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
     }
 
     fn base(&self) -> *mut u8 {
