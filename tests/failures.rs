@@ -8,8 +8,8 @@
 //! `shmrun:` line (naming the failed rank), that the whole job ended
 //! within a few seconds, that no process of the job is left (found by the
 //! marker argument every rank carries, see `common`), and that no segment
-//! was left behind: nothing new in /dev/shm, and no process of the job
-//! still maps the memfd.
+//! was left behind: nothing new in /dev/shm that nobody uses, and no
+//! process of the job still maps the memfd.
 
 #[macro_use]
 mod common;
@@ -89,8 +89,8 @@ fn assert_ended(
         holders.is_empty(),
         "processes still map the segment: {holders:?}"
     );
-    let new: Vec<String> = common::dev_shm().difference(shm_before).cloned().collect();
-    assert!(new.is_empty(), "new files in /dev/shm: {new:?}");
+    let leaked = common::leaked_in_dev_shm(shm_before);
+    assert!(leaked.is_empty(), "files left in /dev/shm: {leaked:?}");
 }
 
 /// Runs a job of `n` ranks of `role` to its end and checks it ended with
@@ -182,6 +182,47 @@ fn abort_ends_the_job_with_its_code() {
         return;
     }
     expect_failure(test_name!(), 3, 3, "rank 1 ");
+}
+
+/// A real deadlock (a cycle of receives and a barrier nobody else joins):
+/// the job ends with the engine's diagnosis, which says who waits for whom.
+#[test]
+fn a_deadlock_is_diagnosed() {
+    if as_rank(test_name!(), |_, w| {
+        let mut x = [0u8; 4];
+        match w.rank() {
+            0 => w.recv(&mut x[..], 1, 1).map(|_| ()),
+            1 => w.recv(&mut x[..], 2, 2).map(|_| ()),
+            _ => w.barrier(),
+        }
+        .unwrap();
+        unreachable!("rank {} left a deadlocked call", w.rank())
+    }) {
+        return;
+    }
+    let _serial = common::job_lock();
+    let before = common::dev_shm();
+    let job = Running::start(3, test_name!(), &[], 30.0);
+    let marker = job.marker.clone();
+    let done = job.finish();
+    assert_ended(&done, &marker, &before, 86, "rank ");
+    let diagnosis: Vec<&str> = done
+        .stderr
+        .lines()
+        .filter(|l| l.contains("deadlock"))
+        .collect();
+    assert_eq!(diagnosis.len(), 1, "one diagnosis\n{}", done.output());
+    for part in [
+        "rank 0 waits in recv from rank 1 (tag 1)",
+        "rank 1 waits in recv from rank 2 (tag 2)",
+        "rank 2 waits in barrier",
+    ] {
+        assert!(
+            diagnosis[0].contains(part),
+            "{:?} should say {part:?}",
+            diagnosis[0]
+        );
+    }
 }
 
 /// Starts a job of `n` ranks that announce themselves and then run

@@ -870,10 +870,18 @@ fn argument_errors_name_the_call_and_value() {
             "bcast_object",
             n,
         );
-        // Nothing above sent anything: the communicator still works.
+        let again = shmpi::init().err().expect("a second init is an error");
+        assert_eq!(again.class, ErrorClass::Other, "{again}");
+        // Nothing above sent anything: the communicator still works, and
+        // the largest tag is a tag.
         let mut sum = [0i32];
         w.allreduce(&[1], &mut sum, &shmpi::Op::sum()).unwrap();
         assert_eq!(sum[0], n);
+        let me = w.rank();
+        w.send(&me, me, i32::MAX).unwrap();
+        let mut x = -1;
+        let st = w.recv(&mut x, me, i32::MAX).unwrap();
+        assert_eq!((x, st.tag), (me, i32::MAX));
         String::new()
     });
 }

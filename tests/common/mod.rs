@@ -440,6 +440,36 @@ pub fn dev_shm() -> std::collections::BTreeSet<String> {
         .collect()
 }
 
+/// Files in /dev/shm that are not in `before` and that no live process
+/// has open or mapped: what a job that has ended left behind. (Files that
+/// a live process uses belong to someone else: the machine may be running
+/// other MPI jobs, whose segments come and go in /dev/shm.)
+pub fn leaked_in_dev_shm(before: &std::collections::BTreeSet<String>) -> Vec<String> {
+    let new: Vec<String> = dev_shm().difference(before).cloned().collect();
+    if new.is_empty() {
+        return new;
+    }
+    let mut in_use = String::new();
+    for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
+        if let Ok(maps) = std::fs::read_to_string(entry.path().join("maps")) {
+            in_use.push_str(&maps);
+        }
+        for fd in std::fs::read_dir(entry.path().join("fd"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if let Ok(target) = std::fs::read_link(fd.path()) {
+                in_use.push_str(&target.to_string_lossy());
+                in_use.push('\n');
+            }
+        }
+    }
+    new.into_iter()
+        .filter(|name| !in_use.contains(&format!("/dev/shm/{name}")))
+        .collect()
+}
+
 /// A job started in the background, for tests that act on it while it runs.
 pub struct Running {
     pub child: Child,
