@@ -204,7 +204,6 @@ fn val(owner: usize, k: usize) -> i64 {
 const BASES: &[usize] = &[0, 1, 7, 1000, 100_000];
 
 #[test]
-#[ignore = "engine bug: scatterv panics on every rank but the root (index out of bounds in scatter_known's readers closure)"]
 fn scatterv_with_uneven_counts_and_gaps() {
     Jobs::new(test_name!(), ALL_SIZES).run(|_, w| {
         let (r, n) = (w.rank() as usize, w.size() as usize);
@@ -819,7 +818,6 @@ fn object_collectives() {
 
 /// scatter_object from every root, of objects that differ in size.
 #[test]
-#[ignore = "engine bug: scatter_object uses scatterv, which panics on every rank but the root"]
 fn scatter_object_from_every_root() {
     Jobs::new(test_name!(), SOME_SIZES).run(|_, w| {
         let (r, n) = (w.rank() as usize, w.size() as usize);

@@ -122,7 +122,6 @@ fn a_rank_panics_while_the_others_wait() {
 /// A panic while a scope holds a receive that nothing will match: the
 /// rank must still die (its scope cannot wait for the receive forever).
 #[test]
-#[ignore = "engine bug: unwinding out of a scope waits for its pending requests, so the rank hangs"]
 fn a_rank_panics_inside_a_scope_with_a_pending_receive() {
     if as_rank(test_name!(), |_, w| {
         if w.rank() == 1 {

@@ -477,7 +477,6 @@ fn same_pair_and_tag_arrive_in_order() {
 /// rendezvous flags (256), the last one on another tag, which the receiver
 /// takes first: MPI requires this to complete, whatever the protocol.
 #[test]
-#[ignore = "engine bug: a rendezvous send that finds no free flag blocks the sends behind it, which the receiver may need first (deadlock)"]
 fn more_large_isends_than_rendezvous_flags_received_out_of_order() {
     const COUNT: usize = 300;
     let mut jobs = Jobs::new(test_name!(), &[2, 4]);

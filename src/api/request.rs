@@ -71,8 +71,12 @@ impl<'a> Scope<'a> {
 
 impl Drop for Scope<'_> {
     fn drop(&mut self) {
-        // Reached on unwinding out of the scope's closure.
-        self.finish();
+        // Reached only when unwinding out of the scope's closure (a normal
+        // return has emptied `pending`). Waiting could block forever (the
+        // peer may never send), so the requests let go of their buffers.
+        for (engine, id) in std::mem::take(&mut *self.pending.borrow_mut()) {
+            engine.abandon(id);
+        }
     }
 }
 

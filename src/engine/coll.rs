@@ -464,44 +464,46 @@ impl Engine {
             Vec::new()
         };
         let uniform: Vec<Range<usize>> = (0..comm.size()).map(|i| i * 16..(i + 1) * 16).collect();
+        let me = comm.me;
         self.scatter_known(
             comm,
             bytemuck::cast_slice(&starts),
             &uniform,
+            uniform[me].clone(),
             bytemuck::cast_slice_mut(&mut mine),
             root,
         )?;
         let want = mine[0] as usize..(mine[0] + mine[1]) as usize;
         if want.len() != recv.len() {
+            // Take part anyway (the root waits for this read), then refuse.
+            let mut sink = vec![0u8; want.len()];
+            self.scatter_known(comm, send, ranges, want.clone(), &mut sink, root)?;
             return mpi_err!(
                 Count,
-                "scatter: root {root} sends {} bytes to rank {} but it expects {}",
+                "scatterv: root {root} sends {} bytes to rank {me} but it expects {}",
                 want.len(),
-                comm.me,
                 recv.len()
             );
         }
-        self.scatter_known(comm, send, ranges, recv, root)
+        self.scatter_known(comm, send, ranges, want, recv, root)
     }
 
-    /// Scatter where every member knows where its part lies (`ranges[me]`).
+    /// Scatter where every member knows where its part lies in the root's
+    /// buffer (`want`); `ranges` (every member's part) is the root's only.
     fn scatter_known(
         &self,
         comm: &Comm,
         send: &[u8],
         ranges: &[Range<usize>],
+        want: Range<usize>,
         recv: &mut [u8],
         root: usize,
     ) -> Result<()> {
         let me = comm.me;
-        let want = if ranges.len() > me {
-            ranges[me].clone()
-        } else {
-            0..0
-        };
         let plan = Plan {
             mine: if me == root { send } else { &[] },
-            readers: |r: usize| ranges[r].clone(),
+            // Only the root knows (and needs) every rank's part.
+            readers: |r: usize| if me == root { ranges[r].clone() } else { 0..0 },
             wants: |o: usize| {
                 if o == root {
                     (want.clone(), None)
@@ -530,7 +532,8 @@ impl Engine {
                 comm.size()
             );
         }
-        self.scatter_known(comm, send, &ranges, recv, root)
+        let want = ranges[comm.me].clone();
+        self.scatter_known(comm, send, &ranges, want, recv, root)
     }
 
     /// All-to-all of equal parts: member i sends bytes `j*len..(j+1)*len`

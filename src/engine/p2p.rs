@@ -117,6 +117,17 @@ impl Target {
     }
 }
 
+/// How far one attempt to push a send's frames got.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Push {
+    /// No frame fit.
+    Nothing,
+    /// Some frames went in; more are left.
+    Part,
+    /// Every frame is in the ring.
+    All,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Protocol {
     Eager,
@@ -133,6 +144,8 @@ enum Kind {
         protocol: Protocol,
         pushed: usize,
         token: usize,
+        /// The data, when the request had to stop borrowing the caller's.
+        owned: Option<Vec<u8>>,
     },
     Recv {
         envelope: Envelope,
@@ -324,35 +337,52 @@ impl Engine {
                 protocol,
                 pushed: 0,
                 token: usize::MAX,
+                owned: None,
             },
             status: Status::default(),
             complete: false,
             error: None,
         });
-        if st.outgoing[dest].is_empty() && self.push_send(&mut st, id) {
-            drop(st);
-            self.wake(dest);
+        let push = if st.outgoing[dest].is_empty() {
+            self.push_send(&mut st, id)
         } else {
+            Push::Nothing
+        };
+        if push != Push::All {
             st.outgoing[dest].push_back(id);
             st.queued_sends += 1;
+        }
+        drop(st);
+        if push != Push::Nothing {
+            self.wake(dest);
         }
         Ok(id)
     }
 
     /// Pushes what fits of send `id`; true when all its frames are in.
-    fn push_send(&self, st: &mut State, id: RequestId) -> bool {
+    fn push_send(&self, st: &mut State, id: RequestId) -> Push {
         let fragment = st.fragment;
-        let flag = match &st.req(id).kind {
+        let needs_flag = matches!(
+            st.req(id).kind,
             Kind::Send {
                 protocol: Protocol::Rendezvous,
                 token: usize::MAX,
                 ..
-            } => match st.free_flags.pop() {
-                Some(f) => Some(f),
-                None => return false,
-            },
-            _ => None,
+            }
+        );
+        let flag = if needs_flag {
+            st.free_flags.pop()
+        } else {
+            None
         };
+        if needs_flag && flag.is_none() {
+            // Every rendezvous flag is taken by sends still waiting for
+            // their receivers: stream this one instead of waiting for a
+            // flag (which could deadlock a valid program).
+            if let Kind::Send { protocol, .. } = &mut st.req(id).kind {
+                *protocol = Protocol::Stream;
+            }
+        }
         let me = self.rank;
         let r = st.req(id);
         let Kind::Send {
@@ -363,11 +393,13 @@ impl Engine {
             protocol,
             pushed,
             token,
+            ..
         } = &mut r.kind
         else {
             unreachable!("push_send on a receive")
         };
         let ring = self.segment().producer(me, *dest);
+        let before = *pushed;
         // SAFETY: the API keeps the send buffer borrowed until completion.
         let data = unsafe { std::slice::from_raw_parts(*ptr, *len) };
         match protocol {
@@ -378,10 +410,10 @@ impl Engine {
                     ..*header
                 };
                 if !ring.try_push(&h, data) {
-                    return false;
+                    return Push::Nothing;
                 }
                 r.complete = true;
-                true
+                Push::All
             }
             Protocol::Rendezvous => {
                 if let Some(f) = flag {
@@ -395,10 +427,10 @@ impl Engine {
                 let flags = &self.segment().rank(me).rendezvous;
                 flags[*token].store(rendezvous::POSTED, Ordering::Relaxed);
                 if !ring.try_push(&h, &[]) {
-                    return false;
+                    return Push::Nothing;
                 }
                 st.waiting_rendezvous.push(id);
-                true
+                Push::All
             }
             Protocol::Stream => loop {
                 let n = (*len - *pushed).min(fragment);
@@ -408,12 +440,16 @@ impl Engine {
                     ..*header
                 };
                 if !ring.try_push(&h, &data[*pushed..*pushed + n]) {
-                    return false;
+                    return if *pushed > before {
+                        Push::Part
+                    } else {
+                        Push::Nothing
+                    };
                 }
                 *pushed += n;
                 if *pushed == *len {
                     r.complete = true;
-                    return true;
+                    return Push::All;
                 }
             },
         }
@@ -536,10 +572,11 @@ impl Engine {
             for dest in 0..self.size {
                 let mut pushed_any = false;
                 while let Some(&id) = st.outgoing[dest].front() {
-                    if !self.push_send(&mut st, id) {
+                    let push = self.push_send(&mut st, id);
+                    pushed_any |= push != Push::Nothing;
+                    if push != Push::All {
                         break;
                     }
-                    pushed_any = true;
                     st.outgoing[dest].pop_front();
                     st.queued_sends -= 1;
                 }
@@ -709,6 +746,37 @@ impl Engine {
                     None => st.unexpected[pos].body = Body::Data(data),
                 }
                 true
+            }
+        }
+    }
+
+    /// Stops request `id` from ever touching its caller's buffer again: a
+    /// receive not matched yet is withdrawn, one under way continues into
+    /// a buffer of its own, and a send still to be pushed continues from a
+    /// copy. For a caller that unwinds past its requests.
+    pub fn abandon(&self, id: RequestId) {
+        let mut st = self.state.borrow_mut();
+        if let Some(pos) = st.posted.iter().position(|&p| p == id) {
+            st.posted.remove(pos);
+            let r = st.req(id);
+            r.complete = true;
+            r.status.cancelled = true;
+            return;
+        }
+        match &mut st.req(id).kind {
+            Kind::Recv { target, .. } => {
+                if let Target::Buffer { cap, .. } = *target {
+                    *target = Target::Vec(vec![0; cap]);
+                }
+            }
+            Kind::Send {
+                ptr, len, owned, ..
+            } => {
+                // SAFETY: the caller's buffer is still borrowed (the scope
+                // that owns the request is being dropped).
+                let copy = unsafe { std::slice::from_raw_parts(*ptr, *len) }.to_vec();
+                *ptr = copy.as_ptr();
+                *owned = Some(copy);
             }
         }
     }
