@@ -4,10 +4,10 @@
 //!
 //! # Slots and streams
 //!
-//! Every rank owns two sub-buffers of [`COLL_CHUNK`] bytes in the segment.
+//! Every rank owns [`COLL_SLOTS`] sub-buffers of [`COLL_CHUNK`] bytes in the segment.
 //! A collective is a set of *streams*: each rank that contributes data (the
 //! root of a broadcast, every rank of an allgather) publishes its buffer in
-//! chunks, chunk k into sub-buffer (k + s) mod 2 where s is the
+//! chunks, chunk k into sub-buffer (k + s) mod COLL_SLOTS where s is the
 //! collective's sequence number (so that consecutive small collectives
 //! alternate sub-buffers and rarely wait for each other's readers), and
 //! every rank reads the byte
@@ -21,8 +21,8 @@
 //! communicator's collective sequence number (32 bits) and the chunk index
 //! (16 bits). Before reusing a sub-buffer the owner waits until `done`
 //! counts every read of its previous chunk. This needs no deadlock-prone
-//! ordering: publishing chunk k waits only for reads of chunk k-2, which
-//! every rank performs at step k-2.
+//! ordering: publishing chunk k waits only for reads of chunk
+//! k - COLL_SLOTS, which every rank performs at that earlier step.
 //!
 //! The owner also publishes its stream's total length; a reader that
 //! expects another length reports mismatched collective arguments instead
@@ -37,7 +37,7 @@ use std::ops::Range;
 
 use super::{Engine, WaitFor};
 use crate::error::{mpi_err, Result};
-use crate::shm::COLL_CHUNK;
+use crate::shm::{COLL_CHUNK, COLL_SLOTS};
 
 /// The engine's view of a communicator: its members and its context.
 #[derive(Debug)]
@@ -82,7 +82,7 @@ impl Comm {
 /// How many reads this rank's sub-buffers must see before reuse.
 #[derive(Default)]
 pub(crate) struct SlotState {
-    expected: [Cell<u64>; 2],
+    expected: [Cell<u64>; COLL_SLOTS],
 }
 
 /// Maximum number of communicators a process can have at once.
@@ -158,7 +158,7 @@ impl Engine {
         mine: &[u8],
         readers: &[usize],
     ) -> Result<()> {
-        let sub = (k + seq as usize) % 2;
+        let sub = (k + seq as usize) % COLL_SLOTS;
         let slot = self.segment().coll_slot(self.rank, sub);
         let expected = self.coll.expected[sub].get();
         if slot.reads_done() < expected {
@@ -191,7 +191,7 @@ impl Engine {
         take: impl FnOnce(&[u8]),
     ) -> Result<()> {
         let w = comm.ranks[o];
-        let sub = (k + seq as usize) % 2;
+        let sub = (k + seq as usize) % COLL_SLOTS;
         let slot = self.segment().coll_slot(w, sub);
         let t = tag(comm.context, seq, k);
         if slot.tag() != t {

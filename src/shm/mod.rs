@@ -56,8 +56,12 @@ const MAGIC: u64 = 0x0073_686d_7069_0001;
 /// one rank can wait for their receivers at the same time.
 pub const RENDEZVOUS_SLOTS: usize = 256;
 
-/// Bytes of one collective sub-buffer; each rank owns two.
-pub const COLL_CHUNK: usize = 128 * 1024;
+/// Bytes of one collective sub-buffer.
+pub const COLL_CHUNK: usize = 64 * 1024;
+
+/// Collective sub-buffers per rank: a chunk can be published while the
+/// readers of the previous `COLL_SLOTS - 1` chunks are still copying.
+pub const COLL_SLOTS: usize = 4;
 
 /// Capability flag: ranks may copy directly between address spaces with
 /// `process_vm_readv` (cross-memory attach).
@@ -121,7 +125,7 @@ pub struct RankBlock {
     /// the sender named to `rendezvous::DONE` once it has pulled the data.
     pub rendezvous: [AtomicU32; RENDEZVOUS_SLOTS],
     /// Headers of the two collective sub-buffers.
-    pub slots: [SlotHeader; 2],
+    pub slots: [SlotHeader; COLL_SLOTS],
     /// What the rank sleeps on, for deadlock diagnosis.
     pub wait: WaitRecord,
 }
@@ -188,7 +192,7 @@ impl Layout {
             ring_controls + n * n * std::mem::size_of::<RingControl>(),
             PAGE,
         );
-        let ring_data = align_up(coll_data + 2 * n * COLL_CHUNK, PAGE);
+        let ring_data = align_up(coll_data + COLL_SLOTS * n * COLL_CHUNK, PAGE);
         let total = ring_data + n * n * ring_capacity;
         Layout {
             n,
@@ -365,15 +369,15 @@ impl Segment {
         unsafe { RingConsumer::new(ctl, data, self.layout.ring_capacity) }
     }
 
-    /// Collective sub-buffer `sub` (0 or 1) of rank `r`.
+    /// Collective sub-buffer `sub` (below `COLL_SLOTS`) of rank `r`.
     pub fn coll_slot(&self, r: usize, sub: usize) -> CollSlot<'_> {
-        assert!(r < self.layout.n && sub < 2);
+        assert!(r < self.layout.n && sub < COLL_SLOTS);
         CollSlot {
             header: &self.rank(r).slots[sub],
-            // SAFETY: Layout reserves 2n chunks of COLL_CHUNK bytes at `coll_data`.
+            // SAFETY: Layout reserves COLL_SLOTS * n chunks of COLL_CHUNK bytes at `coll_data`.
             data: unsafe {
                 self.base()
-                    .add(self.layout.coll_data + (2 * r + sub) * COLL_CHUNK)
+                    .add(self.layout.coll_data + (COLL_SLOTS * r + sub) * COLL_CHUNK)
             },
         }
     }
