@@ -11,7 +11,10 @@
 //! [`Engine::wait_until`]: it makes progress (pushes queued frames, drains
 //! incoming rings, checks rendezvous flags) and tests its condition; it
 //! spins a little, then, if the machine has fewer cores than the job has
-//! ranks, yields the core a few times, and finally sleeps on its doorbell
+//! ranks, yields the core (up to 500 times: a rank that waits is usually
+//! waiting for a rank that needs this very core, and a yield hands it over
+//! far more cheaply than a futex sleep and wake), and finally sleeps on its
+//! doorbell
 //! (see [`Doorbell`](crate::shm::Doorbell)) until another rank rings it.
 //! Draining incoming rings while waiting for anything (even a collective)
 //! means a rank never blocks a sender whose ring to it is full.
@@ -130,8 +133,8 @@ impl Engine {
             rank,
             size,
             cma,
-            spin: if oversubscribed { 64 } else { 20_000 },
-            yields: if oversubscribed { 16 } else { 0 },
+            spin: p2p::env_usize("SHMPI_SPIN", if oversubscribed { 4 } else { 20_000 }) as u32,
+            yields: p2p::env_usize("SHMPI_YIELDS", if oversubscribed { 500 } else { 0 }) as u32,
             epoch: Instant::now(),
             finalized: Cell::new(false),
             deadlock_watch: RefCell::new(None),

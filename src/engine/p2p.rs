@@ -215,7 +215,8 @@ pub(crate) struct State {
     queued_sends: usize,
 }
 
-fn env_usize(key: &str, default: usize) -> usize {
+/// A numeric setting from the environment, or `default`.
+pub(crate) fn env_usize(key: &str, default: usize) -> usize {
     std::env::var(key)
         .ok()
         .and_then(|v| v.parse().ok())
