@@ -57,11 +57,11 @@ const MAGIC: u64 = 0x0073_686d_7069_0001;
 pub const RENDEZVOUS_SLOTS: usize = 256;
 
 /// Bytes of one collective sub-buffer.
-pub const COLL_CHUNK: usize = 64 * 1024;
+pub const COLL_CHUNK: usize = 32 * 1024;
 
 /// Collective sub-buffers per rank: a chunk can be published while the
 /// readers of the previous `COLL_SLOTS - 1` chunks are still copying.
-pub const COLL_SLOTS: usize = 4;
+pub const COLL_SLOTS: usize = 8;
 
 /// Capability flag: ranks may copy directly between address spaces with
 /// `process_vm_readv` (cross-memory attach).
