@@ -6,7 +6,7 @@
 //!
 //! - **eager** (up to `eager_max` bytes): one `EAGER` frame holds the whole
 //!   message; the send completes as soon as the frame is in the ring.
-//! - **rendezvous** (from `cma_min` bytes, when the job may use cross-memory
+//! - **rendezvous** (from `cma_min` bytes, 1 MiB by default, when the job may use cross-memory
 //!   attach): an `RTS` frame carries the address of the send buffer and the
 //!   index of a rendezvous flag in s's rank block. When the receive is
 //!   matched, d copies the data straight out of s's memory with
@@ -236,7 +236,7 @@ impl State {
             free_flags: (0..RENDEZVOUS_SLOTS).rev().collect(),
             next_uid: 0,
             eager_max: env_usize("SHMPI_EAGER_MAX", 16 * 1024).min(max_payload),
-            cma_min: env_usize("SHMPI_CMA_MIN", 64 * 1024),
+            cma_min: env_usize("SHMPI_CMA_MIN", 1024 * 1024),
             fragment: env_usize("SHMPI_FRAGMENT", 32 * 1024).clamp(64, max_payload),
             queued_sends: 0,
         }
