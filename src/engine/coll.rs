@@ -232,6 +232,7 @@ impl Engine {
         W: Fn(usize) -> (Range<usize>, Option<usize>),
         R: Fn(usize) -> Range<usize>,
     {
+        self.check_live(call)?;
         let seq = comm.next_seq();
         let n = comm.size();
         let me = comm.me;
@@ -289,6 +290,7 @@ impl Engine {
 
     /// Blocks until every member of `comm` has called it.
     pub fn barrier(&self, comm: &Comm) -> Result<()> {
+        self.check_live("barrier")?;
         let n = comm.size();
         if n == 1 {
             return Ok(());

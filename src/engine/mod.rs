@@ -87,7 +87,6 @@ pub struct Engine {
     coll: coll::SlotState,
     /// Context ids this process uses (bit set), for communicator creation.
     pub(crate) contexts: RefCell<coll::ContextTable>,
-    epoch: Instant,
     finalized: Cell<bool>,
     deadlock_watch: RefCell<Option<(Instant, Vec<i64>)>>,
 }
@@ -135,7 +134,6 @@ impl Engine {
             cma,
             spin: p2p::env_usize("SHMPI_SPIN", if oversubscribed { 4 } else { 20_000 }) as u32,
             yields: p2p::env_usize("SHMPI_YIELDS", if oversubscribed { 500 } else { 0 }) as u32,
-            epoch: Instant::now(),
             finalized: Cell::new(false),
             deadlock_watch: RefCell::new(None),
         })
@@ -156,16 +154,22 @@ impl Engine {
         self.cma
     }
 
-    /// Seconds since this engine started.
-    pub fn wtime(&self) -> f64 {
-        self.epoch.elapsed().as_secs_f64()
-    }
-
     pub(crate) fn segment(&self) -> &Segment {
         &self.seg
     }
 
-    /// Marks the engine finalized; later calls are refused by the API.
+    /// Refuses calls after finalize: the other ranks may be gone.
+    pub(crate) fn check_live(&self, call: &str) -> Result<()> {
+        if self.finalized.get() {
+            return mpi_err!(
+                Other,
+                "{call}: MPI has been finalized in this process (the Universe was dropped)"
+            );
+        }
+        Ok(())
+    }
+
+    /// Marks the engine finalized; later calls are refused.
     pub fn finalize(&self) {
         self.finalized.set(true);
         self.record_finalized();

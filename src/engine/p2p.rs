@@ -309,6 +309,7 @@ impl Engine {
         ptr: *const u8,
         len: usize,
     ) -> Result<RequestId> {
+        self.check_live("send")?;
         let mut st = self.state.borrow_mut();
         // A rendezvous with oneself would block a send that precedes its
         // receive; streaming to oneself drains into the unexpected queue.
@@ -467,6 +468,7 @@ impl Engine {
     }
 
     fn post(&self, envelope: Envelope, target: Target) -> Result<RequestId> {
+        self.check_live("recv")?;
         self.progress()?;
         let mut st = self.state.borrow_mut();
         let id = st.insert(Request {
@@ -877,6 +879,7 @@ impl Engine {
 
     /// Looks for a message matching `envelope` without receiving it.
     pub fn iprobe(&self, envelope: Envelope) -> Result<Option<Status>> {
+        self.check_live("probe")?;
         self.progress()?;
         let st = self.state.borrow();
         Ok(st

@@ -49,8 +49,30 @@ use memmap2::MmapMut;
 pub use doorbell::Doorbell;
 pub use ring::{Frame, FrameHeader, RingConsumer, RingControl, RingProducer};
 
-/// Identifies a shmpi segment (ASCII "shmpi" + version).
-const MAGIC: u64 = 0x0073_686d_7069_0001;
+/// Identifies a shmpi segment of this very layout: ASCII "shmpi" in the
+/// high bytes, and in the low 16 bits a fingerprint of the structure sizes
+/// and constants, so that a program built with another shmpi than the
+/// `shmrun` that started it is told so instead of misreading the segment.
+const MAGIC: u64 = 0x0073_686d_7069_0000 | (layout_fingerprint() & 0xffff);
+
+const fn layout_fingerprint() -> u64 {
+    let parts = [
+        std::mem::size_of::<SegmentHeader>(),
+        std::mem::size_of::<RankBlock>(),
+        std::mem::size_of::<RingControl>(),
+        COLL_CHUNK,
+        COLL_SLOTS,
+        RENDEZVOUS_SLOTS,
+        std::mem::size_of::<ring::FrameHeader>(),
+    ];
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < parts.len() {
+        h = (h ^ parts[i] as u64).wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    h ^ (h >> 32) ^ (h >> 16)
+}
 
 /// Number of rendezvous flags per rank: at most this many large sends of
 /// one rank can wait for their receivers at the same time.
@@ -246,8 +268,13 @@ impl Segment {
         let file = std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
         let seg = Segment::map(&file, n)?;
         let h = seg.header();
-        if h.magic.load(Ordering::Acquire) != MAGIC || h.size.load(Ordering::Relaxed) as usize != n
-        {
+        let magic = h.magic.load(Ordering::Acquire);
+        if magic >> 16 == MAGIC >> 16 && magic != MAGIC {
+            return Err(std::io::Error::other(
+                "the segment was made by a shmrun of another shmpi version: rebuild the program and shmrun from the same shmpi",
+            ));
+        }
+        if magic != MAGIC || h.size.load(Ordering::Relaxed) as usize != n {
             return Err(std::io::Error::other(format!(
                 "fd {fd} is not a shmpi segment for {n} ranks"
             )));
@@ -271,7 +298,7 @@ impl Segment {
         let len = file.metadata()?.len() as usize;
         if len < layout.total {
             return Err(std::io::Error::other(format!(
-                "segment fd {} has {len} bytes, {} needed for {n} ranks",
+                "segment fd {} has {len} bytes, {} needed for {n} ranks (were the program and shmrun built from different shmpi versions?)",
                 file.as_raw_fd(),
                 layout.total
             )));
