@@ -79,7 +79,7 @@ const fn layout_fingerprint() -> u64 {
 pub const RENDEZVOUS_SLOTS: usize = 256;
 
 /// Bytes of one collective sub-buffer.
-pub const COLL_CHUNK: usize = 32 * 1024;
+pub const COLL_CHUNK: usize = 128 * 1024;
 
 /// Collective sub-buffers per rank: a chunk can be published while the
 /// readers of the previous `COLL_SLOTS - 1` chunks are still copying.
