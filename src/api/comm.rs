@@ -85,6 +85,18 @@ fn byte_ranges(
     Ok(out)
 }
 
+/// Displacements that pack parts of `counts` one after another.
+fn packed_displs(counts: &[usize]) -> Vec<usize> {
+    counts
+        .iter()
+        .scan(0, |acc, c| {
+            let d = *acc;
+            *acc += c;
+            Some(d)
+        })
+        .collect()
+}
+
 fn uniform(n: usize, len: usize) -> Vec<Range<usize>> {
     (0..n).map(|i| i * len..(i + 1) * len).collect()
 }
@@ -407,14 +419,7 @@ impl Communicator {
         let mut lens = vec![0u64; n];
         self.gather(&[bytes.len() as u64], &mut lens, root)?;
         let counts: Vec<usize> = lens.iter().map(|&l| l as usize).collect();
-        let displs: Vec<usize> = counts
-            .iter()
-            .scan(0, |acc, c| {
-                let d = *acc;
-                *acc += c;
-                Some(d)
-            })
-            .collect();
+        let displs: Vec<usize> = packed_displs(&counts);
         let mut all = vec![0u8; counts.iter().sum()];
         self.gatherv(&bytes, &mut all, &counts, &displs, root)?;
         if self.comm().me != r {
@@ -433,14 +438,7 @@ impl Communicator {
         let mut lens = vec![0u64; n];
         self.allgather(&[bytes.len() as u64], &mut lens)?;
         let counts: Vec<usize> = lens.iter().map(|&l| l as usize).collect();
-        let displs: Vec<usize> = counts
-            .iter()
-            .scan(0, |acc, c| {
-                let d = *acc;
-                *acc += c;
-                Some(d)
-            })
-            .collect();
+        let displs: Vec<usize> = packed_displs(&counts);
         let mut all = vec![0u8; counts.iter().sum()];
         self.allgatherv(&bytes, &mut all, &counts, &displs)?;
         (0..n)
@@ -475,14 +473,7 @@ impl Communicator {
         let mut len = 0u64;
         self.scatter(&counts, std::slice::from_mut(&mut len), root)?;
         let counts: Vec<usize> = counts.iter().map(|&c| c as usize).collect();
-        let displs: Vec<usize> = counts
-            .iter()
-            .scan(0, |acc, c| {
-                let d = *acc;
-                *acc += c;
-                Some(d)
-            })
-            .collect();
+        let displs: Vec<usize> = packed_displs(&counts);
         let mut mine = vec![0u8; len as usize];
         self.scatterv(&all, &counts, &displs, &mut mine, root)?;
         crate::decode(&mine)
@@ -781,14 +772,7 @@ impl Communicator {
                 counts[me]
             );
         }
-        let displs: Vec<usize> = counts
-            .iter()
-            .scan(0, |acc, c| {
-                let d = *acc;
-                *acc += c;
-                Some(d)
-            })
-            .collect();
+        let displs: Vec<usize> = packed_displs(&counts);
         let e = std::mem::size_of::<T>();
         let ranges = byte_ranges("reduce_scatter", "result", counts, &displs, e, total * e, n)?;
         let f = op_bytes(op);
