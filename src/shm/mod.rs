@@ -132,7 +132,14 @@ pub struct Published {
     /// Bytes of the whole stream the chunk is part of, so that readers can
     /// tell when ranks disagree about a collective's sizes.
     pub total: AtomicU64,
+    /// A chunk of at most [`INLINE`] bytes travels here, on the tag's own
+    /// cache line, instead of in the sub-buffer: one line for a reader to
+    /// fetch instead of two.
+    inline: std::cell::UnsafeCell<[u8; INLINE]>,
 }
+
+/// Largest chunk carried on the slot header's cache line.
+pub const INLINE: usize = 96;
 
 /// The part of the segment that belongs to one rank.
 #[repr(C)]
@@ -443,10 +450,15 @@ impl<'a> CollSlot<'a> {
             self.reads_done() >= reads_expected,
             "collective slot reused before its readers finished"
         );
+        let to = if data.len() <= INLINE {
+            self.header.published.inline.get() as *mut u8
+        } else {
+            self.data
+        };
         // SAFETY: every read of the previous content is done (Acquire
         // above) and no reader looks at the data again until it sees the
-        // new tag, stored below with Release; `data` fits the sub-buffer.
-        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.data, data.len()) };
+        // new tag, stored below with Release; `data` fits where it goes.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), to, data.len()) };
         self.header.published.total.store(total, Ordering::Relaxed);
         self.header.published.tag.store(tag, Ordering::Release);
     }
@@ -475,13 +487,19 @@ impl SlotRead<'_> {
         self.total
     }
 
-    /// The first `len` bytes of the chunk.
+    /// The first `len` bytes of the chunk; `len` must be the length the
+    /// owner published (it says where a short chunk travels).
     pub fn bytes(&self, len: usize) -> &[u8] {
         assert!(len <= COLL_CHUNK);
+        let from = if len <= INLINE {
+            self.header.published.inline.get() as *const u8
+        } else {
+            self.data
+        };
         // SAFETY: the owner published this chunk (tag seen with Acquire)
-        // and does not write the sub-buffer again until `done` counts this
-        // read, which happens only when the guard (and so this borrow) ends.
-        unsafe { std::slice::from_raw_parts(self.data, len) }
+        // and does not write it again until `done` counts this read, which
+        // happens only when the guard (and so this borrow) ends.
+        unsafe { std::slice::from_raw_parts(from, len) }
     }
 }
 
@@ -517,13 +535,18 @@ mod tests {
         assert!(reader.read(8).is_none());
         let r = reader.read(7).unwrap();
         assert_eq!((r.total(), r.bytes(5)), (5, &b"hello"[..]));
+        let long = vec![7u8; INLINE + 1];
         assert_eq!(owner.reads_done(), 0);
         drop(r);
         assert_eq!(owner.reads_done(), 1);
         owner.publish(9, 3, b"abc", 1);
-        let reuse_too_early = std::panic::catch_unwind(|| owner.publish(10, 1, b"x", 2));
+        let reuse_too_early = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            owner.publish(10, 1, b"x", 2)
+        }));
         assert!(reuse_too_early.is_err());
         assert_eq!(reader.read(9).unwrap().bytes(3), b"abc");
+        owner.publish(11, long.len() as u64, &long, 2);
+        assert_eq!(reader.read(11).unwrap().bytes(long.len()), &long[..]);
     }
 
     #[test]
