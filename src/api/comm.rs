@@ -772,7 +772,7 @@ impl Communicator {
                 counts[me]
             );
         }
-        let displs: Vec<usize> = packed_displs(&counts);
+        let displs: Vec<usize> = packed_displs(counts);
         let e = std::mem::size_of::<T>();
         let ranges = byte_ranges("reduce_scatter", "result", counts, &displs, e, total * e, n)?;
         let f = op_bytes(op);
