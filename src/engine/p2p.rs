@@ -758,14 +758,10 @@ impl Engine {
     /// a buffer of its own, and a send still to be pushed continues from a
     /// copy. For a caller that unwinds past its requests.
     pub fn abandon(&self, id: RequestId) {
-        let mut st = self.state.borrow_mut();
-        if let Some(pos) = st.posted.iter().position(|&p| p == id) {
-            st.posted.remove(pos);
-            let r = st.req(id);
-            r.complete = true;
-            r.status.cancelled = true;
+        if self.cancel_recv(id) {
             return;
         }
+        let mut st = self.state.borrow_mut();
         match &mut st.req(id).kind {
             Kind::Recv { target, .. } => {
                 if let Target::Buffer { cap, .. } = *target {
