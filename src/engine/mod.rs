@@ -175,11 +175,6 @@ impl Engine {
         self.record_finalized();
     }
 
-    /// Whether [`finalize`](Engine::finalize) ran.
-    pub fn is_finalized(&self) -> bool {
-        self.finalized.get()
-    }
-
     /// Makes progress and tests `done` until it holds: spin, yield, sleep.
     /// `why` says what the caller waits for, should the job deadlock.
     pub fn wait_until(

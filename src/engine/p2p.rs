@@ -487,15 +487,22 @@ impl Engine {
             .iter()
             .position(|u| !u.claimed() && envelope.matches(&u.header))
         {
-            let u = st.unexpected.remove(pos).expect("position is in range");
-            self.match_unexpected(&mut st, id, u)?;
+            if let Body::Partial { waiter, .. } = &mut st.unexpected[pos].body {
+                // Still arriving: it stays in place, and completes this
+                // receive when its last fragment comes in.
+                *waiter = Some(id);
+            } else {
+                let u = st.unexpected.remove(pos).expect("position is in range");
+                self.match_unexpected(&mut st, id, u);
+            }
         } else {
             st.posted.push_back(id);
         }
         Ok(id)
     }
 
-    fn match_unexpected(&self, st: &mut State, id: RequestId, mut u: Unexpected) -> Result<()> {
+    /// Delivers a complete (or rendezvous) unexpected message to receive `id`.
+    fn match_unexpected(&self, st: &mut State, id: RequestId, u: Unexpected) {
         let total = u.header.total as usize;
         match u.body {
             Body::Data(data) => {
@@ -514,22 +521,11 @@ impl Engine {
                 }
                 finish_recv(r, &u.header, total);
             }
-            Body::Partial { ref mut waiter, .. } => {
-                *waiter = Some(id);
-                // Back in place: it completes as its fragments arrive.
-                st.unexpected.push_front(u);
-                self.sort_unexpected(st);
-            }
+            Body::Partial { .. } => unreachable!("a partial message is claimed in place"),
             Body::Rendezvous => {
                 self.pull(st, id, u.src_world, &u.header);
             }
         }
-        Ok(())
-    }
-
-    /// Keeps the unexpected queue in arrival order after a re-insertion.
-    fn sort_unexpected(&self, st: &mut State) {
-        st.unexpected.make_contiguous().sort_by_key(|u| u.uid);
     }
 
     /// Copies a rendezvous message out of the sender's memory into receive
@@ -711,8 +707,7 @@ impl Engine {
                 if *received < *total {
                     return false;
                 }
-                let (t, got) = (*total, *received);
-                let _ = got;
+                let t = *total;
                 finish_recv(r, h, t);
                 true
             }
@@ -744,7 +739,7 @@ impl Engine {
                             body: Body::Data(data),
                             ..u
                         };
-                        let _ = self.match_unexpected(st, id, done);
+                        self.match_unexpected(st, id, done);
                     }
                     None => st.unexpected[pos].body = Body::Data(data),
                 }
