@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 mod api;
+pub mod capi;
 pub mod engine;
 pub mod error;
 pub mod shm;

@@ -1,0 +1,3 @@
+//! The C interface: MPICH's binary interface over the Rust API.
+
+pub mod typemap;
