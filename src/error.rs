@@ -21,21 +21,60 @@ pub enum ErrorClass {
     Rank = 6,
     /// Invalid root.
     Root = 7,
+    /// Invalid group.
+    Group = 8,
     /// Invalid operation.
     Op = 9,
+    /// Invalid topology.
+    Topology = 10,
+    /// Invalid dimension argument.
+    Dims = 11,
     /// Invalid argument of some other kind.
     Arg = 12,
+    /// Unknown error.
+    Unknown = 13,
     /// Message truncated on receive.
     Truncate = 14,
     /// Other error.
     Other = 15,
     /// Internal error in the implementation.
     Intern = 16,
+    /// Error code is in the status.
+    InStatus = 17,
+    /// Pending request.
+    Pending = 18,
+    /// Invalid request.
+    Request = 19,
+    /// Invalid info object.
+    Info = 28,
+    /// Invalid info key.
+    InfoKey = 29,
+    /// Invalid info value.
+    InfoValue = 30,
+    /// Key not in the info object.
+    InfoNokey = 31,
+    /// Invalid service name.
+    Name = 33,
+    /// Out of memory (MPI_Alloc_mem).
+    NoMem = 34,
+    /// Collective arguments not the same on all ranks.
+    NotSame = 35,
     /// Operation not supported by shmpi.
-    UnsupportedOperation = 52,
+    UnsupportedOperation = 44,
+    /// Invalid keyval.
+    Keyval = 48,
+    /// Invalid size argument.
+    Size = 51,
+    /// A value is too large to be stored in an argument.
+    ValueTooLarge = 77,
 }
 
 impl ErrorClass {
+    /// The class of MPI error class number `code`, if shmpi knows it.
+    pub fn from_code(code: i32) -> Option<ErrorClass> {
+        ALL_CLASSES.iter().copied().find(|c| *c as i32 == code)
+    }
+
     /// The class's name in the MPI standard, e.g. `MPI_ERR_RANK`.
     pub fn name(self) -> &'static str {
         match self {
@@ -46,15 +85,66 @@ impl ErrorClass {
             ErrorClass::Comm => "MPI_ERR_COMM",
             ErrorClass::Rank => "MPI_ERR_RANK",
             ErrorClass::Root => "MPI_ERR_ROOT",
+            ErrorClass::Group => "MPI_ERR_GROUP",
             ErrorClass::Op => "MPI_ERR_OP",
+            ErrorClass::Topology => "MPI_ERR_TOPOLOGY",
+            ErrorClass::Dims => "MPI_ERR_DIMS",
             ErrorClass::Arg => "MPI_ERR_ARG",
+            ErrorClass::Unknown => "MPI_ERR_UNKNOWN",
             ErrorClass::Truncate => "MPI_ERR_TRUNCATE",
             ErrorClass::Other => "MPI_ERR_OTHER",
             ErrorClass::Intern => "MPI_ERR_INTERN",
+            ErrorClass::InStatus => "MPI_ERR_IN_STATUS",
+            ErrorClass::Pending => "MPI_ERR_PENDING",
+            ErrorClass::Request => "MPI_ERR_REQUEST",
+            ErrorClass::Info => "MPI_ERR_INFO",
+            ErrorClass::InfoKey => "MPI_ERR_INFO_KEY",
+            ErrorClass::InfoValue => "MPI_ERR_INFO_VALUE",
+            ErrorClass::InfoNokey => "MPI_ERR_INFO_NOKEY",
+            ErrorClass::Name => "MPI_ERR_NAME",
+            ErrorClass::NoMem => "MPI_ERR_NO_MEM",
+            ErrorClass::NotSame => "MPI_ERR_NOT_SAME",
             ErrorClass::UnsupportedOperation => "MPI_ERR_UNSUPPORTED_OPERATION",
+            ErrorClass::Keyval => "MPI_ERR_KEYVAL",
+            ErrorClass::Size => "MPI_ERR_SIZE",
+            ErrorClass::ValueTooLarge => "MPI_ERR_VALUE_TOO_LARGE",
         }
     }
 }
+
+/// Every class shmpi knows, in number order.
+pub const ALL_CLASSES: &[ErrorClass] = &[
+    ErrorClass::Buffer,
+    ErrorClass::Count,
+    ErrorClass::Type,
+    ErrorClass::Tag,
+    ErrorClass::Comm,
+    ErrorClass::Rank,
+    ErrorClass::Root,
+    ErrorClass::Group,
+    ErrorClass::Op,
+    ErrorClass::Topology,
+    ErrorClass::Dims,
+    ErrorClass::Arg,
+    ErrorClass::Unknown,
+    ErrorClass::Truncate,
+    ErrorClass::Other,
+    ErrorClass::Intern,
+    ErrorClass::InStatus,
+    ErrorClass::Pending,
+    ErrorClass::Request,
+    ErrorClass::Info,
+    ErrorClass::InfoKey,
+    ErrorClass::InfoValue,
+    ErrorClass::InfoNokey,
+    ErrorClass::Name,
+    ErrorClass::NoMem,
+    ErrorClass::NotSame,
+    ErrorClass::UnsupportedOperation,
+    ErrorClass::Keyval,
+    ErrorClass::Size,
+    ErrorClass::ValueTooLarge,
+];
 
 /// An MPI error: its class and a message naming the call and the values.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -28,7 +28,7 @@ struct Shared {
 
 impl Drop for Shared {
     fn drop(&mut self) {
-        if self.comm.context != 0 {
+        if self.comm.context > 1 {
             self.engine
                 .contexts
                 .borrow_mut()
@@ -118,11 +118,22 @@ impl Communicator {
         }
     }
 
-    fn engine(&self) -> &Rc<Engine> {
+    /// This process alone (MPI_COMM_SELF): context 1, reserved in every process.
+    pub(crate) fn self_comm(engine: Rc<Engine>) -> Communicator {
+        let me = engine.rank();
+        Communicator {
+            inner: Rc::new(Shared {
+                engine,
+                comm: coll::Comm::new(vec![me], 0, 1, 0),
+            }),
+        }
+    }
+
+    pub(crate) fn engine(&self) -> &Rc<Engine> {
         &self.inner.engine
     }
 
-    fn comm(&self) -> &coll::Comm {
+    pub(crate) fn comm(&self) -> &coll::Comm {
         &self.inner.comm
     }
 
@@ -877,7 +888,7 @@ impl Communicator {
         Ok(Some(self.derived(coll::Comm::new(ranks, me, ctx, seq))))
     }
 
-    fn derived(&self, comm: coll::Comm) -> Communicator {
+    pub(crate) fn derived(&self, comm: coll::Comm) -> Communicator {
         Communicator {
             inner: Rc::new(Shared {
                 engine: self.engine().clone(),

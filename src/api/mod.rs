@@ -61,6 +61,11 @@ impl Universe {
         abort(self.engine.rank(), code)
     }
 
+    /// The engine of this process.
+    pub(crate) fn engine(&self) -> &Rc<Engine> {
+        &self.engine
+    }
+
     /// Whether large messages move by a single cross-memory copy.
     pub fn single_copy(&self) -> bool {
         self.engine.uses_cma()

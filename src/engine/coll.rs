@@ -99,7 +99,7 @@ pub(crate) struct ContextTable {
 impl ContextTable {
     pub(crate) fn new() -> ContextTable {
         let mut used = [0; WORDS];
-        used[0] = 1; // the world
+        used[0] = 0b11; // the world (0) and every process's MPI_COMM_SELF (1)
         ContextTable {
             used,
             last_seq: HashMap::new(),

@@ -814,6 +814,13 @@ impl Engine {
         self.state.borrow_mut().req(id).complete
     }
 
+    /// The status of completed request `id`, without freeing it.
+    pub fn peek_status(&self, id: RequestId) -> Option<Status> {
+        let mut st = self.state.borrow_mut();
+        let r = st.req(id);
+        r.complete.then_some(r.status)
+    }
+
     /// Progresses once and tells whether request `id` has completed.
     pub fn test(&self, id: RequestId) -> Result<bool> {
         self.progress()?;
@@ -827,6 +834,18 @@ impl Engine {
         }
         let why = self.wait_reason(id);
         self.wait_until(why, |e| Ok(e.is_complete(id)))
+    }
+
+    /// Waits until at least one of `ids` has completed.
+    pub fn wait_any_of(&self, ids: &[RequestId]) -> Result<()> {
+        let Some(&first) = ids.first() else {
+            return Ok(());
+        };
+        if ids.iter().any(|&id| self.is_complete(id)) {
+            return Ok(());
+        }
+        let why = self.wait_reason(first);
+        self.wait_until(why, |e| Ok(ids.iter().any(|&id| e.is_complete(id))))
     }
 
     /// Frees completed request `id`, returning its status (or its error).

@@ -1,0 +1,259 @@
+//! Attributes and keyvals (caching): user keyvals with copy and delete
+//! callbacks, and the predefined attributes of MPI_COMM_WORLD.
+
+use std::os::raw::{c_int, c_void};
+
+use super::comm::bad_comm;
+use super::consts::*;
+use super::errors::call;
+use super::handle::{Kind, Table};
+use super::mpi_fn;
+use super::state::with;
+use crate::error::{mpi_err, Result};
+
+/// `int copy(MPI_Comm old, int keyval, void *extra, void *in, void *out, int *flag)`.
+pub type CopyFn =
+    unsafe extern "C" fn(c_int, c_int, *mut c_void, *mut c_void, *mut c_void, *mut c_int) -> c_int;
+/// `int delete(MPI_Comm comm, int keyval, void *value, void *extra)`.
+pub type DeleteFn = unsafe extern "C" fn(c_int, c_int, *mut c_void, *mut c_void) -> c_int;
+
+/// A keyval made by MPI_Comm_create_keyval (or the type/win forms).
+#[derive(Clone, Copy)]
+pub struct Keyval {
+    /// Copy callback (None: MPI_NULL_COPY_FN, never copied).
+    pub copy: Option<CopyFn>,
+    /// Delete callback (None: nothing to call).
+    pub delete: Option<DeleteFn>,
+    /// The extra state given at creation.
+    pub extra: usize,
+    /// Which objects it is for.
+    pub kind: Kind,
+}
+
+/// The keyval table.
+pub struct Keyvals {
+    /// Live keyvals.
+    pub table: Table<Keyval>,
+}
+
+impl Default for Keyvals {
+    fn default() -> Keyvals {
+        Keyvals {
+            table: Table::new(Kind::Keyval),
+        }
+    }
+}
+
+/// Storage for the values of predefined attributes (their addresses are
+/// handed out by MPI_Comm_get_attr, so they must not move).
+static TAG_UB: c_int = MPI_TAG_UB_VALUE;
+static WTIME_IS_GLOBAL: c_int = 1;
+static HOST: c_int = MPI_PROC_NULL;
+static IO: c_int = MPI_ANY_SOURCE;
+static APPNUM: c_int = 0;
+static UNIVERSE_SIZE: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(1);
+static LASTUSEDCODE: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+fn predefined(keyval: c_int) -> Option<*const c_int> {
+    Some(match keyval {
+        MPI_TAG_UB => &TAG_UB,
+        MPI_WTIME_IS_GLOBAL => &WTIME_IS_GLOBAL,
+        MPI_HOST => &HOST,
+        MPI_IO => &IO,
+        MPI_APPNUM => &APPNUM,
+        MPI_UNIVERSE_SIZE => UNIVERSE_SIZE.as_ptr(),
+        MPI_LASTUSEDCODE => LASTUSEDCODE.as_ptr(),
+        _ => return None,
+    })
+}
+
+fn keyval(kv: c_int, kind: Kind) -> Result<Keyval> {
+    with(|m| match m.keyvals.table.get(kv) {
+        Some(k) if k.kind == kind => Ok(*k),
+        Some(_) => mpi_err!(Keyval, "keyval {kv:#x} was made for another kind of object"),
+        None => mpi_err!(Keyval, "{kv:#x} is not a valid keyval (freed, or never made)"),
+    })
+}
+
+/// Calls the delete callback of every attribute of `comm` and drops them
+/// (MPI_Comm_free, and MPI_COMM_SELF at MPI_Finalize).
+pub fn delete_comm_attrs(comm: c_int) -> Result<()> {
+    let attrs = with(|m| {
+        m.comms
+            .get_mut(comm)
+            .map(|c| std::mem::take(&mut c.attrs))
+            .unwrap_or_default()
+    });
+    for (kv, value) in attrs.into_iter().rev() {
+        call_delete(comm, kv, value)?;
+    }
+    Ok(())
+}
+
+fn call_delete(comm: c_int, kv: c_int, value: usize) -> Result<()> {
+    if let Ok(k) = keyval(kv, Kind::Comm) {
+        if let Some(f) = k.delete {
+            // SAFETY: the user's delete callback, with the standard's signature.
+            let rc = unsafe { f(comm, kv, value as *mut c_void, k.extra as *mut c_void) };
+            if rc != MPI_SUCCESS {
+                return mpi_err!(Other, "the delete callback of keyval {kv:#x} returned {rc}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copies the attributes of `old` to `new` through their copy callbacks (MPI_Comm_dup).
+pub fn copy_comm_attrs(old: c_int, new: c_int) -> Result<()> {
+    let attrs: Vec<(c_int, usize)> = with(|m| {
+        m.comms
+            .get(old)
+            .map(|c| c.attrs.iter().map(|(k, v)| (*k, *v)).collect())
+            .unwrap_or_default()
+    });
+    for (kv, value) in attrs {
+        let Ok(k) = keyval(kv, Kind::Comm) else { continue };
+        let Some(f) = k.copy else { continue };
+        let mut outv: *mut c_void = std::ptr::null_mut();
+        let mut flag: c_int = 0;
+        // SAFETY: the user's copy callback, with the standard's signature;
+        // the out pointers are valid locals.
+        let rc = unsafe {
+            f(
+                old,
+                kv,
+                k.extra as *mut c_void,
+                value as *mut c_void,
+                &mut outv as *mut *mut c_void as *mut c_void,
+                &mut flag,
+            )
+        };
+        if rc != MPI_SUCCESS {
+            return mpi_err!(Other, "the copy callback of keyval {kv:#x} returned {rc}");
+        }
+        if flag != 0 {
+            with(|m| {
+                if let Some(c) = m.comms.get_mut(new) {
+                    c.attrs.insert(kv, outv as usize);
+                }
+            });
+        }
+    }
+    Ok(())
+}
+
+/// MPI_DUP_FN (MPICH's name): copies the attribute value.
+#[no_mangle]
+pub unsafe extern "C" fn MPIR_Dup_fn(
+    _old: c_int,
+    _keyval: c_int,
+    _extra: *mut c_void,
+    attr_in: *mut c_void,
+    attr_out: *mut c_void,
+    flag: *mut c_int,
+) -> c_int {
+    // SAFETY: the standard's contract for copy callbacks: `attr_out` points
+    // to a `void *`, `flag` to an int.
+    unsafe {
+        *(attr_out as *mut *mut c_void) = attr_in;
+        *flag = 1;
+    }
+    MPI_SUCCESS
+}
+
+mpi_fn! {
+    fn MPI_Comm_create_keyval / PMPI_Comm_create_keyval(copy: Option<CopyFn>, delete: Option<DeleteFn>, keyval: *mut c_int, extra: *mut c_void) -> c_int {
+        call("MPI_Comm_create_keyval", MPI_COMM_SELF, || {
+            let k = with(|m| m.keyvals.table.insert(Keyval { copy, delete, extra: extra as usize, kind: Kind::Comm }));
+            super::out("comm_keyval", keyval, k)
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Comm_free_keyval / PMPI_Comm_free_keyval(keyval: *mut c_int) -> c_int {
+        call("MPI_Comm_free_keyval", MPI_COMM_SELF, || {
+            if keyval.is_null() {
+                return mpi_err!(Arg, "comm_keyval is a null pointer");
+            }
+            // SAFETY: not null.
+            let kv = unsafe { *keyval };
+            if predefined(kv).is_some() {
+                return mpi_err!(Keyval, "predefined keyval {kv:#x} cannot be freed");
+            }
+            self::keyval(kv, Kind::Comm)?;
+            // Attributes already set keep working until deleted (the
+            // standard); they find no callbacks once the keyval is gone.
+            with(|m| m.keyvals.table.remove(kv));
+            // SAFETY: not null.
+            unsafe { *keyval = MPI_KEYVAL_INVALID };
+            Ok(())
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Comm_set_attr / PMPI_Comm_set_attr(comm: c_int, keyval: c_int, value: *mut c_void) -> c_int {
+        call("MPI_Comm_set_attr", comm, || {
+            if predefined(keyval).is_some() {
+                return mpi_err!(Keyval, "predefined attribute {keyval:#x} cannot be set");
+            }
+            self::keyval(keyval, Kind::Comm)?;
+            let old = with(|m| {
+                m.check_running()?;
+                match m.comms.get_mut(comm) {
+                    Some(c) => Ok(c.attrs.insert(keyval, value as usize)),
+                    None => bad_comm(comm),
+                }
+            })?;
+            if let Some(v) = old {
+                call_delete(comm, keyval, v)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Comm_get_attr / PMPI_Comm_get_attr(comm: c_int, keyval: c_int, value: *mut c_void, flag: *mut c_int) -> c_int {
+        call("MPI_Comm_get_attr", comm, || {
+            let found: Option<usize> = with(|m| {
+                m.check_running()?;
+                let Some(c) = m.comms.get(comm) else { return bad_comm(comm) };
+                if let Some(p) = predefined(keyval) {
+                    UNIVERSE_SIZE.store(c.comm.size().max(m.comms.world.as_ref().map_or(1, |w| w.comm.size())), std::sync::atomic::Ordering::Relaxed);
+                    LASTUSEDCODE.store(m.errors.last_used(), std::sync::atomic::Ordering::Relaxed);
+                    // Predefined attributes hang on MPI_COMM_WORLD only.
+                    return Ok((comm == MPI_COMM_WORLD).then_some(p as usize));
+                }
+                if m.keyvals.table.get(keyval).is_none() {
+                    return mpi_err!(Keyval, "{keyval:#x} is not a valid keyval (freed, or never made)");
+                }
+                Ok(c.attrs.get(&keyval).copied())
+            })?;
+            super::out("flag", flag, found.is_some() as c_int)?;
+            if let Some(v) = found {
+                super::out("attribute_val", value as *mut usize, v)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Comm_delete_attr / PMPI_Comm_delete_attr(comm: c_int, keyval: c_int) -> c_int {
+        call("MPI_Comm_delete_attr", comm, || {
+            let old = with(|m| {
+                m.check_running()?;
+                match m.comms.get_mut(comm) {
+                    Some(c) => Ok(c.attrs.remove(&keyval)),
+                    None => bad_comm(comm),
+                }
+            })?;
+            match old {
+                Some(v) => call_delete(comm, keyval, v),
+                None => mpi_err!(Keyval, "communicator has no attribute for keyval {keyval:#x}"),
+            }
+        })
+    }
+}

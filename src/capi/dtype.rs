@@ -1,0 +1,204 @@
+//! Datatype handles: predefined ones, and the table of derived ones, each
+//! a [`TypeMap`]; and how communication turns a (buffer, count, datatype)
+//! triple into bytes and back.
+
+use std::collections::{BTreeMap, HashMap};
+use std::os::raw::{c_int, c_void};
+use std::rc::Rc;
+
+use super::consts::*;
+use super::handle::{Kind, Table};
+use super::state::with;
+use super::typemap::TypeMap;
+use crate::error::{mpi_err, Result};
+
+/// What a derived datatype handle stands for.
+pub struct TypeObj {
+    /// The type map.
+    pub map: Rc<TypeMap>,
+    /// Whether MPI_Type_commit was called (communication needs it).
+    pub committed: bool,
+    /// Its name (MPI_Type_set_name).
+    pub name: String,
+    /// Attributes: keyval -> value.
+    pub attrs: BTreeMap<c_int, usize>,
+}
+
+/// The datatype table.
+pub struct Types {
+    /// Derived datatypes.
+    pub table: Table<TypeObj>,
+    /// Type maps of the predefined handles used so far.
+    predefined: HashMap<c_int, Rc<TypeMap>>,
+}
+
+impl Default for Types {
+    fn default() -> Types {
+        Types {
+            table: Table::new(Kind::Datatype),
+            predefined: HashMap::new(),
+        }
+    }
+}
+
+impl Types {
+    /// The type map of handle `h`; `for_comm` requires a committed type.
+    pub fn get(&mut self, h: c_int, for_comm: bool) -> Result<Rc<TypeMap>> {
+        if let Some(t) = self.predefined.get(&h) {
+            return Ok(t.clone());
+        }
+        if let Some(t) = TypeMap::predefined(h) {
+            let t = Rc::new(t);
+            self.predefined.insert(h, t.clone());
+            return Ok(t);
+        }
+        match self.table.get(h) {
+            Some(o) if for_comm && !o.committed => {
+                mpi_err!(Type, "datatype {h:#x} is not committed (call MPI_Type_commit first)")
+            }
+            Some(o) => Ok(o.map.clone()),
+            None if h == MPI_DATATYPE_NULL => mpi_err!(Type, "datatype is MPI_DATATYPE_NULL"),
+            None => mpi_err!(Type, "{h:#x} is not a valid datatype handle (freed, or never made)"),
+        }
+    }
+}
+
+/// Size in bytes of a predefined contiguous type, read off its handle
+/// (MPICH encodes it in bits 8-15), without taking the lock.
+fn basic_size(h: c_int) -> Option<usize> {
+    let u = h as u32;
+    (u & 0xff00_0000 == 0x4c00_0000 && u & 0xff != 0x10 && u & 0xff != 0x11)
+        .then_some(((u >> 8) & 0xff) as usize)
+}
+
+/// The type map of `h`, committed, for communication.
+pub fn comm_type(h: c_int) -> Result<Rc<TypeMap>> {
+    with(|m| m.types.get(h, true))
+}
+
+/// The size in bytes of one element of datatype `h`.
+pub fn type_size(h: c_int) -> Result<usize> {
+    match basic_size(h) {
+        Some(s) => Ok(s),
+        None => Ok(comm_type(h)?.size),
+    }
+}
+
+fn check_count(what: &str, count: c_int) -> Result<usize> {
+    if count < 0 {
+        return mpi_err!(Count, "{what} count {count} is negative");
+    }
+    Ok(count as usize)
+}
+
+/// Bytes to send: borrowed from the caller when contiguous, else packed.
+pub enum SendData {
+    /// `len` contiguous bytes at `ptr`, valid until the send completes.
+    Borrowed(*const u8, usize),
+    /// Packed bytes.
+    Packed(Vec<u8>),
+}
+
+impl SendData {
+    /// Pointer and length of the bytes.
+    pub fn raw(&self) -> (*const u8, usize) {
+        match self {
+            SendData::Borrowed(p, n) => (*p, *n),
+            SendData::Packed(v) => (v.as_ptr(), v.len()),
+        }
+    }
+
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        let (p, n) = self.raw();
+        if n == 0 {
+            return &[];
+        }
+        // SAFETY: a Borrowed buffer is valid for `n` bytes (see `send_data`).
+        unsafe { std::slice::from_raw_parts(p, n) }
+    }
+}
+
+/// The bytes of `count` elements of datatype `dt` at `buf`.
+pub fn send_data(buf: *const c_void, count: c_int, dt: c_int) -> Result<SendData> {
+    let n = check_count("send", count)?;
+    if let Some(size) = basic_size(dt) {
+        return borrowed(buf, n * size);
+    }
+    let t = comm_type(dt)?;
+    if t.is_contiguous() {
+        // SAFETY: pointer arithmetic only; the bytes are checked in `borrowed`.
+        let p = (buf as *const u8).wrapping_offset(t.true_lb);
+        return borrowed(p as *const c_void, n * t.size);
+    }
+    let mut v = Vec::with_capacity(n * t.size);
+    // SAFETY: the standard makes `buf` hold `count` elements of the type.
+    unsafe { t.pack(buf as *const u8, n, &mut v) };
+    Ok(SendData::Packed(v))
+}
+
+fn borrowed(buf: *const c_void, len: usize) -> Result<SendData> {
+    if buf.is_null() && len > 0 {
+        return mpi_err!(Buffer, "buffer is a null pointer but {len} bytes are to be sent");
+    }
+    Ok(SendData::Borrowed(buf as *const u8, len))
+}
+
+/// Where received bytes go.
+#[derive(Clone)]
+pub enum RecvTarget {
+    /// Straight into `cap` contiguous bytes at the pointer.
+    Direct(*mut u8, usize),
+    /// Into a vector, then unpacked into `count` elements at `buf`.
+    Unpack {
+        /// The caller's buffer.
+        buf: *mut u8,
+        /// Its capacity in elements.
+        count: usize,
+        /// Its type map.
+        map: Rc<TypeMap>,
+    },
+}
+
+impl RecvTarget {
+    /// Capacity in bytes.
+    pub fn capacity(&self) -> usize {
+        match self {
+            RecvTarget::Direct(_, cap) => *cap,
+            RecvTarget::Unpack { count, map, .. } => count * map.size,
+        }
+    }
+
+    /// Unpacks `data` (for `Unpack` targets).
+    pub fn unpack(&self, data: &[u8]) {
+        if let RecvTarget::Unpack { buf, count, map } = self {
+            // SAFETY: the caller's buffer holds `count` elements of the type
+            // and stayed valid while the receive was pending (the standard).
+            unsafe { map.unpack(data, *buf, *count) };
+        }
+    }
+}
+
+/// Where to receive `count` elements of datatype `dt` at `buf`.
+pub fn recv_target(buf: *mut c_void, count: c_int, dt: c_int) -> Result<RecvTarget> {
+    let n = check_count("receive", count)?;
+    if let Some(size) = basic_size(dt) {
+        return direct(buf as *mut u8, n * size);
+    }
+    let t = comm_type(dt)?;
+    if t.is_contiguous() {
+        return direct((buf as *mut u8).wrapping_offset(t.true_lb), n * t.size);
+    }
+    Ok(RecvTarget::Unpack {
+        buf: buf as *mut u8,
+        count: n,
+        map: t,
+    })
+}
+
+fn direct(p: *mut u8, len: usize) -> Result<RecvTarget> {
+    if p.is_null() && len > 0 {
+        return mpi_err!(Buffer, "buffer is a null pointer but up to {len} bytes are to be received");
+    }
+    Ok(RecvTarget::Direct(p, len))
+}

@@ -1,0 +1,312 @@
+//! Error handling: error codes, classes and strings, error handlers, and
+//! [`call`], the wrapper every entry point runs its body in.
+//!
+//! An error is raised on an object (a communicator; errors tied to no
+//! object are raised on MPI_COMM_SELF, as MPI-4 says). Its handler decides:
+//! MPI_ERRORS_ARE_FATAL (the default) and MPI_ERRORS_ABORT print one line
+//! naming the rank, the call and the problem, and end the job;
+//! MPI_ERRORS_RETURN returns the code; a user handler is called with the
+//! handle and the code, then the code is returned.
+//!
+//! The returned code carries the message: the low 8 bits are the class,
+//! the higher bits index the message in a ring of recent messages, so
+//! that MPI_Error_string can say exactly what went wrong (MPICH does the
+//! same). Codes and classes added with MPI_Add_error_class/code live in
+//! the same code space, above the ring.
+
+use std::os::raw::c_int;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::consts::*;
+use super::handle::{Kind, Table};
+use super::state::{with, Phase};
+use crate::error::{Error, ErrorClass, Result};
+
+/// Messages kept for MPI_Error_string.
+const RING: usize = 4096;
+/// First class number MPI_Add_error_class hands out.
+const FIRST_USER_CLASS: c_int = 101;
+/// First code index of MPI_Add_error_code (above the message ring).
+const FIRST_USER_CODE: usize = RING + 1;
+
+/// A C error handler: `void f(MPI_Comm *, int *, ...)` (and the same for
+/// windows and files).
+pub type HandlerFn = unsafe extern "C" fn(*mut c_int, *mut c_int, ...);
+
+/// What an error handler object does.
+#[derive(Clone, Copy, Debug)]
+pub enum Handler {
+    /// MPI_ERRORS_ARE_FATAL and MPI_ERRORS_ABORT.
+    Fatal,
+    /// MPI_ERRORS_RETURN.
+    Return,
+    /// A user function.
+    User(HandlerFn),
+}
+
+/// Error handlers, user classes and codes, and recent messages.
+pub struct Errors {
+    /// User error handlers.
+    pub handlers: Table<Handler>,
+    messages: Vec<String>,
+    next: usize,
+    /// Strings of user classes, by class - FIRST_USER_CLASS.
+    user_classes: Vec<String>,
+    /// User codes: (class, string), by index - FIRST_USER_CODE.
+    user_codes: Vec<(c_int, String)>,
+}
+
+impl Default for Errors {
+    fn default() -> Errors {
+        Errors {
+            handlers: Table::new(Kind::Errhandler),
+            messages: Vec::new(),
+            next: 0,
+            user_classes: Vec::new(),
+            user_codes: Vec::new(),
+        }
+    }
+}
+
+impl Errors {
+    /// The handler of error handler handle `h`.
+    pub fn handler(&self, h: c_int) -> Option<Handler> {
+        match h {
+            MPI_ERRORS_ARE_FATAL | MPI_ERRORS_ABORT => Some(Handler::Fatal),
+            MPI_ERRORS_RETURN => Some(Handler::Return),
+            _ => self.handlers.get(h).copied(),
+        }
+    }
+
+    /// A code of class `class` whose string is `message`.
+    fn code_for(&mut self, class: c_int, message: String) -> c_int {
+        let slot = self.next % RING;
+        self.next += 1;
+        if self.messages.len() <= slot {
+            self.messages.push(message);
+        } else {
+            self.messages[slot] = message;
+        }
+        (((slot + 1) << 8) as c_int) | class
+    }
+
+    /// The class of error code `code`, if it is one.
+    pub fn class_of(&self, code: c_int) -> Option<c_int> {
+        if code < 0 {
+            return None;
+        }
+        let class = code & 0xff;
+        let index = (code >> 8) as usize;
+        let known_class = ErrorClass::from_code(class).is_some()
+            || class == MPI_SUCCESS
+            || (FIRST_USER_CLASS..FIRST_USER_CLASS + self.user_classes.len() as c_int)
+                .contains(&class);
+        match index {
+            0 if known_class => Some(class),
+            1..=RING if known_class && index <= self.messages.len() => Some(class),
+            i if i >= FIRST_USER_CODE && i - FIRST_USER_CODE < self.user_codes.len() => {
+                Some(self.user_codes[i - FIRST_USER_CODE].0)
+            }
+            _ => None,
+        }
+    }
+
+    /// The string of error code `code`.
+    pub fn string_of(&self, code: c_int) -> Option<String> {
+        let class = self.class_of(code)?;
+        let index = (code >> 8) as usize;
+        if (1..=RING).contains(&index) {
+            return Some(self.messages[index - 1].clone());
+        }
+        if index >= FIRST_USER_CODE {
+            return Some(self.user_codes[index - FIRST_USER_CODE].1.clone());
+        }
+        if class >= FIRST_USER_CLASS {
+            return Some(self.user_classes[(class - FIRST_USER_CLASS) as usize].clone());
+        }
+        Some(class_string(class))
+    }
+
+    /// MPI_Add_error_class.
+    pub fn add_class(&mut self) -> Result<c_int> {
+        if FIRST_USER_CLASS + self.user_classes.len() as c_int > 0xff {
+            return crate::error::mpi_err!(
+                Other,
+                "MPI_Add_error_class: all {} user error classes are in use",
+                0xff - FIRST_USER_CLASS + 1
+            );
+        }
+        self.user_classes.push(String::new());
+        Ok(FIRST_USER_CLASS + self.user_classes.len() as c_int - 1)
+    }
+
+    /// MPI_Add_error_code.
+    pub fn add_code(&mut self, class: c_int) -> Result<c_int> {
+        if self.class_of(class) != Some(class) || (class >> 8) != 0 {
+            return crate::error::mpi_err!(
+                Arg,
+                "MPI_Add_error_code: {class} is not an error class"
+            );
+        }
+        self.user_codes.push((class, String::new()));
+        Ok((((FIRST_USER_CODE + self.user_codes.len() - 1) << 8) as c_int) | class)
+    }
+
+    /// MPI_Add_error_string.
+    pub fn set_string(&mut self, code: c_int, s: String) -> Result<()> {
+        let index = (code >> 8) as usize;
+        if index >= FIRST_USER_CODE && self.class_of(code).is_some() {
+            self.user_codes[index - FIRST_USER_CODE].1 = s;
+            return Ok(());
+        }
+        if index == 0 && code >= FIRST_USER_CLASS && self.class_of(code).is_some() {
+            self.user_classes[(code - FIRST_USER_CLASS) as usize] = s;
+            return Ok(());
+        }
+        crate::error::mpi_err!(
+            Arg,
+            "MPI_Add_error_string: {code} is not an error class or code added by MPI_Add_error_class/code"
+        )
+    }
+
+    /// The largest code or class in use (the MPI_LASTUSEDCODE attribute).
+    pub fn last_used(&self) -> c_int {
+        let classes = FIRST_USER_CLASS + self.user_classes.len() as c_int - 1;
+        let codes = (((FIRST_USER_CODE + self.user_codes.len()) << 8) as c_int) | 0xff;
+        if self.user_codes.is_empty() {
+            classes.max(MPICH_LAST_CLASS)
+        } else {
+            codes
+        }
+    }
+}
+
+/// The highest standard class number (MPI_ERR_VALUE_TOO_LARGE).
+const MPICH_LAST_CLASS: c_int = 77;
+
+/// The standard string of error class `class`.
+pub fn class_string(class: c_int) -> String {
+    if class == MPI_SUCCESS {
+        return "MPI_SUCCESS: no errors".into();
+    }
+    match ErrorClass::from_code(class) {
+        Some(c) => format!("{}: {}", c.name(), class_text(c)),
+        None => format!("error class {class}"),
+    }
+}
+
+fn class_text(c: ErrorClass) -> &'static str {
+    use ErrorClass::*;
+    match c {
+        Buffer => "invalid buffer pointer",
+        Count => "invalid count argument",
+        Type => "invalid datatype",
+        Tag => "invalid tag",
+        Comm => "invalid communicator",
+        Rank => "invalid rank",
+        Root => "invalid root",
+        Group => "invalid group",
+        Op => "invalid reduce operation",
+        Topology => "invalid topology",
+        Dims => "invalid dimension argument",
+        Arg => "invalid argument of some other kind",
+        Unknown => "unknown error",
+        Truncate => "message truncated",
+        Other => "other error; see the error string",
+        Intern => "internal error",
+        InStatus => "error code is in the status",
+        Pending => "pending request",
+        Request => "invalid request",
+        Info => "invalid info object",
+        InfoKey => "invalid info key",
+        InfoValue => "invalid info value",
+        InfoNokey => "key not in the info object",
+        Name => "invalid service name",
+        NoMem => "out of memory",
+        NotSame => "collective arguments not identical on all ranks",
+        UnsupportedOperation => "operation not supported by shmpi",
+        Keyval => "invalid keyval",
+        Size => "invalid size argument",
+        ValueTooLarge => "value too large to store",
+    }
+}
+
+/// Drops the Rust API's own call name ("send: ...") from a message.
+fn bare(message: &str) -> &str {
+    match message.split_once(": ") {
+        Some((head, rest))
+            if !head.is_empty()
+                && head.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == ' ') =>
+        {
+            rest
+        }
+        _ => message,
+    }
+}
+
+/// Runs the body of entry point `name`: returns MPI_SUCCESS, or raises
+/// its error on communicator `comm` (see the module doc). A panic in the
+/// body is reported as MPI_ERR_INTERN instead of unwinding into C.
+pub fn call(name: &'static str, comm: c_int, f: impl FnOnce() -> Result<()>) -> c_int {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => MPI_SUCCESS,
+        Ok(Err(e)) => raise(name, comm, e),
+        Err(p) => {
+            let what = p
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| p.downcast_ref::<&str>().copied())
+                .unwrap_or("a panic");
+            raise(
+                name,
+                comm,
+                Error::new(ErrorClass::Intern, format!("internal error: {what}")),
+            )
+        }
+    }
+}
+
+/// Raises error `e` of call `name` on communicator `comm`.
+pub fn raise(name: &str, comm: c_int, e: Error) -> c_int {
+    let class = e.class as c_int;
+    raise_code(name, comm, class, bare(&e.message).to_string())
+}
+
+/// Raises an error of class `class` with `message` on communicator `comm`.
+pub fn raise_code(name: &str, comm: c_int, class: c_int, message: String) -> c_int {
+    let text = format!("{name}: {message}");
+    let (code, handler, rank) = with(|m| {
+        let code = m.errors.code_for(class, text.clone());
+        let handler = if m.phase == Phase::Running {
+            let h = m.comms.errhandler_of(comm);
+            m.errors.handler(h).unwrap_or(Handler::Fatal)
+        } else {
+            Handler::Fatal
+        };
+        let rank = m.universe.as_ref().map(|u| u.world().rank());
+        (code, handler, rank)
+    });
+    match handler {
+        Handler::Return => code,
+        Handler::Fatal => fatal(rank, &text, class),
+        Handler::User(f) => {
+            let mut c = comm;
+            let mut k = code;
+            // SAFETY: `f` is the user's handler, registered through
+            // MPI_Comm_create_errhandler with the standard's signature;
+            // both pointers are valid for the call.
+            unsafe { f(&mut c, &mut k) };
+            code
+        }
+    }
+}
+
+/// Ends the job after an error under MPI_ERRORS_ARE_FATAL.
+fn fatal(rank: Option<i32>, text: &str, class: c_int) -> ! {
+    let class = ErrorClass::from_code(class).map_or("MPI error".to_string(), |c| c.name().into());
+    match rank {
+        Some(r) => eprintln!("shmpi: rank {r}: {text} ({class})"),
+        None => eprintln!("shmpi: {text} ({class})"),
+    }
+    std::process::exit(1)
+}

@@ -1,0 +1,651 @@
+//! Requests: nonblocking operations in flight, persistent requests, and
+//! the wait and test families.
+//!
+//! A request handle names a [`Req`]: the engine request it waits on, what
+//! to do when it completes (unpack into a derived datatype, check the
+//! capacity), and for a persistent request how to start it again.
+
+use std::os::raw::c_int;
+use std::rc::Rc;
+
+use super::consts::*;
+use super::dtype::{RecvTarget, SendData};
+use super::errors::{call, raise};
+use super::handle::{Kind, Table};
+use super::mpi_fn;
+use super::state::with;
+use crate::engine::{Engine, RequestId, Status};
+use crate::error::{mpi_err, Error, ErrorClass, Result};
+
+/// How a (re)started operation is in flight.
+pub enum Pending {
+    /// Waiting on engine request `id`.
+    Active {
+        /// The engine's request.
+        id: RequestId,
+        /// Packed send data, kept alive until the send completes.
+        keep: Option<SendData>,
+        /// For a receive: where the bytes go.
+        target: Option<RecvTarget>,
+    },
+    /// Already complete (a send to or receive from MPI_PROC_NULL).
+    Done(Result<Status>),
+    /// A persistent request not started (or completed and not restarted).
+    Inactive,
+}
+
+/// Starts a persistent request's operation again.
+pub type Starter = Rc<dyn Fn() -> Result<Pending>>;
+
+/// What a request handle names.
+pub struct Req {
+    /// The communicator errors are raised on.
+    pub comm: c_int,
+    /// The engine that runs it.
+    pub engine: Rc<Engine>,
+    /// Its operation.
+    pub op: Pending,
+    /// For a persistent request: how to start it.
+    pub start: Option<Starter>,
+    /// Whether MPI_Cancel was called on it.
+    pub cancel: bool,
+}
+
+/// The request table.
+pub struct Requests {
+    /// Live requests.
+    pub table: Table<Req>,
+}
+
+impl Default for Requests {
+    fn default() -> Requests {
+        Requests {
+            table: Table::new(Kind::Request),
+        }
+    }
+}
+
+/// Status of a request with nothing to report (null or inactive).
+pub fn empty_status() -> MPI_Status {
+    MPI_Status {
+        count_lo: 0,
+        count_hi_and_cancelled: 0,
+        MPI_SOURCE: MPI_ANY_SOURCE,
+        MPI_TAG: MPI_ANY_TAG,
+        MPI_ERROR: MPI_SUCCESS,
+    }
+}
+
+/// The C status of engine status `s`.
+pub fn c_status(s: &Status) -> MPI_Status {
+    let mut c = MPI_Status {
+        MPI_SOURCE: s.source,
+        MPI_TAG: s.tag,
+        ..Default::default()
+    };
+    c.set_bytes(s.bytes as u64);
+    c.set_cancelled(s.cancelled);
+    c
+}
+
+/// Writes `s` to `p` unless it is MPI_STATUS_IGNORE (or null).
+pub fn put_status(p: *mut MPI_Status, s: &MPI_Status) {
+    if !p.is_null() && p as usize != MPI_STATUS_IGNORE {
+        // SAFETY: not null nor MPI_STATUS_IGNORE: the caller's status.
+        unsafe { p.write(*s) };
+    }
+}
+
+/// Registers a new request and writes its handle to `out`.
+pub fn register(comm: c_int, engine: Rc<Engine>, op: Pending, start: Option<Starter>, out: *mut c_int) -> Result<()> {
+    if out.is_null() {
+        return mpi_err!(Arg, "request is a null pointer");
+    }
+    let h = with(|m| {
+        m.requests.table.insert(Req {
+            comm,
+            engine,
+            op,
+            start,
+            cancel: false,
+        })
+    });
+    // SAFETY: checked not null.
+    unsafe { *out = h };
+    Ok(())
+}
+
+/// Finishes a completed engine request: takes its status, unpacks, checks capacity.
+pub fn finish(engine: &Engine, id: RequestId, target: Option<&RecvTarget>) -> Result<Status> {
+    match target {
+        Some(t @ RecvTarget::Unpack { .. }) => {
+            let (data, mut st) = engine.take_vec(id)?;
+            let cap = t.capacity();
+            t.unpack(&data[..data.len().min(cap)]);
+            st.bytes = data.len().min(cap);
+            if data.len() > cap {
+                return Err(Error::new(
+                    ErrorClass::Truncate,
+                    format!(
+                        "message of {} bytes from rank {} (tag {}) does not fit the receive buffer of {cap} bytes",
+                        data.len(),
+                        st.source,
+                        st.tag
+                    ),
+                ));
+            }
+            Ok(st)
+        }
+        _ => engine.take(id),
+    }
+}
+
+/// Whether request `h` is complete (None: null, inactive or invalid).
+fn engine_id(h: c_int) -> Result<Option<(Rc<Engine>, RequestId)>> {
+    with(|m| match m.requests.table.get(h) {
+        Some(r) => Ok(match &r.op {
+            Pending::Active { id, .. } => Some((r.engine.clone(), *id)),
+            _ => None,
+        }),
+        None if h == MPI_REQUEST_NULL => Ok(None),
+        None => mpi_err!(Request, "{h:#x} is not a valid request handle (freed, or never made)"),
+    })
+}
+
+/// Completes request `*h` (whose engine request has completed, or which is
+/// done/inactive): its status, and the handle freed (or made inactive).
+fn complete(h: &mut c_int) -> (c_int, Result<MPI_Status>) {
+    let taken = with(|m| {
+        let r = m.requests.table.get_mut(*h)?;
+        let op = std::mem::replace(&mut r.op, Pending::Inactive);
+        let comm = r.comm;
+        let engine = r.engine.clone();
+        if r.start.is_none() {
+            m.requests.table.remove(*h);
+        }
+        Some((comm, engine, op))
+    });
+    let Some((comm, engine, op)) = taken else {
+        *h = MPI_REQUEST_NULL;
+        return (MPI_COMM_SELF, Ok(empty_status()));
+    };
+    let persistent = with(|m| m.requests.table.get(*h).is_some());
+    if !persistent {
+        *h = MPI_REQUEST_NULL;
+    }
+    let st = match op {
+        Pending::Active { id, keep, target } => {
+            let r = finish(&engine, id, target.as_ref());
+            drop(keep);
+            r.map(|s| c_status(&s))
+        }
+        Pending::Done(r) => r.map(|s| c_status(&s)),
+        Pending::Inactive => Ok(empty_status()),
+    };
+    (comm, st)
+}
+
+/// Waits for request `*h` and completes it.
+fn wait_one(h: &mut c_int) -> (c_int, Result<MPI_Status>) {
+    match engine_id(*h) {
+        Err(e) => return (MPI_COMM_SELF, Err(e)),
+        Ok(Some((engine, id))) => {
+            if let Err(e) = engine.wait(id) {
+                return (MPI_COMM_SELF, Err(e));
+            }
+        }
+        Ok(None) => {}
+    }
+    complete(h)
+}
+
+/// Whether request `h` may complete now (progresses once).
+fn ready(h: c_int) -> Result<bool> {
+    match engine_id(h)? {
+        Some((engine, id)) => engine.test(id),
+        None => Ok(true),
+    }
+}
+
+/// Whether `h` is a request that MPI_Waitany/Testany/Waitsome should consider.
+fn active(h: c_int) -> bool {
+    h != MPI_REQUEST_NULL
+        && with(|m| {
+            m.requests
+                .table
+                .get(h)
+                .is_some_and(|r| !matches!(r.op, Pending::Inactive))
+        })
+}
+
+/// Completes every request of a finalizing process that is still active
+/// (sends must be delivered before the final barrier).
+pub fn finalize_requests() -> Result<()> {
+    let ids: Vec<(Rc<Engine>, RequestId)> = with(|m| {
+        m.requests
+            .table
+            .iter()
+            .filter_map(|(_, r)| match &r.op {
+                Pending::Active { id, target: None, .. } => Some((r.engine.clone(), *id)),
+                _ => None,
+            })
+            .collect()
+    });
+    for (e, id) in ids {
+        e.wait(id)?;
+    }
+    Ok(())
+}
+
+fn slice_mut<'a, T>(p: *mut T, n: c_int) -> Result<&'a mut [T]> {
+    if n < 0 {
+        return mpi_err!(Count, "count {n} is negative");
+    }
+    if n == 0 {
+        return Ok(&mut []);
+    }
+    if p.is_null() {
+        return mpi_err!(Arg, "array_of_requests is a null pointer");
+    }
+    // SAFETY: the standard makes the array hold `n` elements.
+    Ok(unsafe { std::slice::from_raw_parts_mut(p, n as usize) })
+}
+
+fn status_at(statuses: *mut MPI_Status, i: usize) -> *mut MPI_Status {
+    if statuses.is_null() || statuses as usize == MPI_STATUS_IGNORE {
+        statuses
+    } else {
+        statuses.wrapping_add(i)
+    }
+}
+
+mpi_fn! {
+    fn MPI_Wait / PMPI_Wait(request: *mut c_int, status: *mut MPI_Status) -> c_int {
+        if request.is_null() {
+            return call("MPI_Wait", MPI_COMM_SELF, || mpi_err!(Arg, "request is a null pointer"));
+        }
+        // SAFETY: not null: the caller's request handle.
+        let h = unsafe { &mut *request };
+        let (comm, r) = wait_one(h);
+        match r {
+            Ok(s) => {
+                put_status(status, &s);
+                MPI_SUCCESS
+            }
+            Err(e) => raise("MPI_Wait", comm, e),
+        }
+    }
+}
+
+mpi_fn! {
+    fn MPI_Test / PMPI_Test(request: *mut c_int, flag: *mut c_int, status: *mut MPI_Status) -> c_int {
+        if request.is_null() || flag.is_null() {
+            return call("MPI_Test", MPI_COMM_SELF, || mpi_err!(Arg, "request or flag is a null pointer"));
+        }
+        // SAFETY: not null: the caller's request handle and flag.
+        let (h, flag) = unsafe { (&mut *request, &mut *flag) };
+        match ready(*h) {
+            Err(e) => raise("MPI_Test", MPI_COMM_SELF, e),
+            Ok(false) => {
+                *flag = 0;
+                MPI_SUCCESS
+            }
+            Ok(true) => {
+                *flag = 1;
+                let (comm, r) = complete(h);
+                match r {
+                    Ok(s) => {
+                        put_status(status, &s);
+                        MPI_SUCCESS
+                    }
+                    Err(e) => raise("MPI_Test", comm, e),
+                }
+            }
+        }
+    }
+}
+
+/// Completes requests `hs[i]` for the `i` in `which`, writing statuses;
+/// MPI_ERR_IN_STATUS if any failed.
+fn complete_these(name: &str, hs: &mut [c_int], which: &[usize], statuses: *mut MPI_Status, slots: impl Fn(usize) -> usize) -> c_int {
+    let mut failed: Option<(c_int, Error)> = None;
+    let mut codes = Vec::new();
+    for &i in which {
+        let (comm, r) = complete(&mut hs[i]);
+        match r {
+            Ok(s) => {
+                put_status(status_at(statuses, slots(i)), &s);
+                codes.push((i, MPI_SUCCESS));
+            }
+            Err(e) => {
+                let mut s = empty_status();
+                let code = e.class as c_int;
+                s.MPI_ERROR = code;
+                put_status(status_at(statuses, slots(i)), &s);
+                codes.push((i, code));
+                failed.get_or_insert((comm, e));
+            }
+        }
+    }
+    match failed {
+        None => MPI_SUCCESS,
+        Some((comm, e)) => {
+            if which.len() == 1 {
+                return raise(name, comm, e);
+            }
+            let msg = format!("a request failed: {}", e.message);
+            raise(name, comm, Error::new(ErrorClass::InStatus, msg))
+        }
+    }
+}
+
+mpi_fn! {
+    fn MPI_Waitall / PMPI_Waitall(count: c_int, requests: *mut c_int, statuses: *mut MPI_Status) -> c_int {
+        let hs = match slice_mut(requests, count) {
+            Ok(s) => s,
+            Err(e) => return raise("MPI_Waitall", MPI_COMM_SELF, e),
+        };
+        for &h in hs.iter() {
+            match engine_id(h) {
+                Err(e) => return raise("MPI_Waitall", MPI_COMM_SELF, e),
+                Ok(Some((engine, id))) => {
+                    if let Err(e) = engine.wait(id) {
+                        return raise("MPI_Waitall", MPI_COMM_SELF, e);
+                    }
+                }
+                Ok(None) => {}
+            }
+        }
+        let all: Vec<usize> = (0..hs.len()).collect();
+        complete_these("MPI_Waitall", hs, &all, statuses, |i| i)
+    }
+}
+
+mpi_fn! {
+    fn MPI_Testall / PMPI_Testall(count: c_int, requests: *mut c_int, flag: *mut c_int, statuses: *mut MPI_Status) -> c_int {
+        let hs = match slice_mut(requests, count) {
+            Ok(s) => s,
+            Err(e) => return raise("MPI_Testall", MPI_COMM_SELF, e),
+        };
+        let mut all = true;
+        for &h in hs.iter() {
+            match ready(h) {
+                Ok(r) => all &= r,
+                Err(e) => return raise("MPI_Testall", MPI_COMM_SELF, e),
+            }
+        }
+        if let Err(e) = super::out("flag", flag, all as c_int) {
+            return raise("MPI_Testall", MPI_COMM_SELF, e);
+        }
+        if !all {
+            return MPI_SUCCESS;
+        }
+        let which: Vec<usize> = (0..hs.len()).collect();
+        complete_these("MPI_Testall", hs, &which, statuses, |i| i)
+    }
+}
+
+fn any(name: &str, count: c_int, requests: *mut c_int, index: *mut c_int, flag: Option<*mut c_int>, status: *mut MPI_Status) -> c_int {
+    let hs = match slice_mut(requests, count) {
+        Ok(s) => s,
+        Err(e) => return raise(name, MPI_COMM_SELF, e),
+    };
+    if index.is_null() {
+        return raise(name, MPI_COMM_SELF, Error::new(ErrorClass::Arg, "index is a null pointer"));
+    }
+    let live: Vec<usize> = (0..hs.len()).filter(|&i| active(hs[i])).collect();
+    let set = |idx: c_int, f: c_int| {
+        // SAFETY: checked not null above (flag: by the caller).
+        unsafe { *index = idx };
+        if let Some(p) = flag {
+            // SAFETY: checked not null by the caller.
+            unsafe { *p = f };
+        }
+    };
+    if live.is_empty() {
+        set(MPI_UNDEFINED, 1);
+        put_status(status, &empty_status());
+        return MPI_SUCCESS;
+    }
+    let mut found = None;
+    for &i in &live {
+        match ready(hs[i]) {
+            Ok(true) => {
+                found = Some(i);
+                break;
+            }
+            Ok(false) => {}
+            Err(e) => return raise(name, MPI_COMM_SELF, e),
+        }
+    }
+    if found.is_none() && flag.is_none() {
+        let ids: Vec<(Rc<Engine>, RequestId)> = live.iter().filter_map(|&i| engine_id(hs[i]).ok().flatten()).collect();
+        if let Some((engine, _)) = ids.first() {
+            let just: Vec<RequestId> = ids.iter().map(|(_, id)| *id).collect();
+            if let Err(e) = engine.wait_any_of(&just) {
+                return raise(name, MPI_COMM_SELF, e);
+            }
+        }
+        found = live.iter().copied().find(|&i| ready(hs[i]).unwrap_or(true));
+    }
+    match found {
+        None => {
+            set(MPI_UNDEFINED, 0);
+            MPI_SUCCESS
+        }
+        Some(i) => {
+            set(i as c_int, 1);
+            let (comm, r) = complete(&mut hs[i]);
+            match r {
+                Ok(s) => {
+                    put_status(status, &s);
+                    MPI_SUCCESS
+                }
+                Err(e) => raise(name, comm, e),
+            }
+        }
+    }
+}
+
+mpi_fn! {
+    fn MPI_Waitany / PMPI_Waitany(count: c_int, requests: *mut c_int, index: *mut c_int, status: *mut MPI_Status) -> c_int {
+        any("MPI_Waitany", count, requests, index, None, status)
+    }
+}
+
+mpi_fn! {
+    fn MPI_Testany / PMPI_Testany(count: c_int, requests: *mut c_int, index: *mut c_int, flag: *mut c_int, status: *mut MPI_Status) -> c_int {
+        if flag.is_null() {
+            return call("MPI_Testany", MPI_COMM_SELF, || mpi_err!(Arg, "flag is a null pointer"));
+        }
+        any("MPI_Testany", count, requests, index, Some(flag), status)
+    }
+}
+
+fn some(name: &str, incount: c_int, requests: *mut c_int, outcount: *mut c_int, indices: *mut c_int, statuses: *mut MPI_Status, block: bool) -> c_int {
+    let hs = match slice_mut(requests, incount) {
+        Ok(s) => s,
+        Err(e) => return raise(name, MPI_COMM_SELF, e),
+    };
+    if outcount.is_null() || (incount > 0 && indices.is_null()) {
+        return raise(name, MPI_COMM_SELF, Error::new(ErrorClass::Arg, "outcount or array_of_indices is a null pointer"));
+    }
+    let live: Vec<usize> = (0..hs.len()).filter(|&i| active(hs[i])).collect();
+    if live.is_empty() {
+        // SAFETY: checked not null.
+        unsafe { *outcount = MPI_UNDEFINED };
+        return MPI_SUCCESS;
+    }
+    let mut done: Vec<usize> = Vec::new();
+    loop {
+        for &i in &live {
+            match ready(hs[i]) {
+                Ok(true) => done.push(i),
+                Ok(false) => {}
+                Err(e) => return raise(name, MPI_COMM_SELF, e),
+            }
+        }
+        if !done.is_empty() || !block {
+            break;
+        }
+        let ids: Vec<(Rc<Engine>, RequestId)> = live.iter().filter_map(|&i| engine_id(hs[i]).ok().flatten()).collect();
+        if let Some((engine, _)) = ids.first() {
+            let just: Vec<RequestId> = ids.iter().map(|(_, id)| *id).collect();
+            if let Err(e) = engine.wait_any_of(&just) {
+                return raise(name, MPI_COMM_SELF, e);
+            }
+        }
+    }
+    // SAFETY: checked not null; `indices` holds `incount` ints (the standard).
+    unsafe {
+        *outcount = done.len() as c_int;
+        for (k, &i) in done.iter().enumerate() {
+            *indices.add(k) = i as c_int;
+        }
+    }
+    let pos: std::collections::HashMap<usize, usize> = done.iter().enumerate().map(|(k, &i)| (i, k)).collect();
+    complete_these(name, hs, &done, statuses, |i| pos[&i])
+}
+
+mpi_fn! {
+    fn MPI_Waitsome / PMPI_Waitsome(incount: c_int, requests: *mut c_int, outcount: *mut c_int, indices: *mut c_int, statuses: *mut MPI_Status) -> c_int {
+        some("MPI_Waitsome", incount, requests, outcount, indices, statuses, true)
+    }
+}
+
+mpi_fn! {
+    fn MPI_Testsome / PMPI_Testsome(incount: c_int, requests: *mut c_int, outcount: *mut c_int, indices: *mut c_int, statuses: *mut MPI_Status) -> c_int {
+        some("MPI_Testsome", incount, requests, outcount, indices, statuses, false)
+    }
+}
+
+mpi_fn! {
+    fn MPI_Request_free / PMPI_Request_free(request: *mut c_int) -> c_int {
+        call("MPI_Request_free", MPI_COMM_SELF, || {
+            if request.is_null() {
+                return mpi_err!(Arg, "request is a null pointer");
+            }
+            // SAFETY: not null.
+            let h = unsafe { *request };
+            let r = with(|m| m.requests.table.remove(h));
+            let Some(r) = r else {
+                return mpi_err!(Request, "{h:#x} is not a valid request handle (freed, or never made)");
+            };
+            if let Pending::Active { id, keep, target } = r.op {
+                // The operation goes on; nobody will wait for it. A send
+                // keeps its packed bytes alive until it completes.
+                match target {
+                    Some(_) => {
+                        r.engine.wait(id)?;
+                        let _ = finish(&r.engine, id, target.as_ref());
+                    }
+                    None => {
+                        r.engine.wait(id)?;
+                        let _ = r.engine.take(id);
+                        drop(keep);
+                    }
+                }
+            }
+            // SAFETY: not null.
+            unsafe { *request = MPI_REQUEST_NULL };
+            Ok(())
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Request_get_status / PMPI_Request_get_status(request: c_int, flag: *mut c_int, status: *mut MPI_Status) -> c_int {
+        call("MPI_Request_get_status", MPI_COMM_SELF, || {
+            let done = ready(request)?;
+            super::out("flag", flag, done as c_int)?;
+            if !done {
+                return Ok(());
+            }
+            let s = with(|m| match m.requests.table.get(request) {
+                Some(Req { op: Pending::Active { id, .. }, engine, .. }) => {
+                    engine.peek_status(*id).map(|s| c_status(&s))
+                }
+                Some(Req { op: Pending::Done(Ok(s)), .. }) => Some(c_status(s)),
+                _ => Some(empty_status()),
+            });
+            put_status(status, &s.unwrap_or_else(empty_status));
+            Ok(())
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Cancel / PMPI_Cancel(request: *mut c_int) -> c_int {
+        call("MPI_Cancel", MPI_COMM_SELF, || {
+            if request.is_null() {
+                return mpi_err!(Arg, "request is a null pointer");
+            }
+            // SAFETY: not null.
+            let h = unsafe { *request };
+            match engine_id(h)? {
+                // Only receives can be cancelled; a send completes anyway
+                // (its status then says not cancelled, as the standard allows).
+                Some((engine, id)) => {
+                    engine.cancel_recv(id);
+                    Ok(())
+                }
+                None => Ok(()),
+            }
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Test_cancelled / PMPI_Test_cancelled(status: *const MPI_Status, flag: *mut c_int) -> c_int {
+        call("MPI_Test_cancelled", MPI_COMM_SELF, || {
+            if status.is_null() || status as usize == MPI_STATUS_IGNORE {
+                return mpi_err!(Arg, "status is a null pointer or MPI_STATUS_IGNORE");
+            }
+            // SAFETY: a real status of the caller.
+            let s = unsafe { *status };
+            super::out("flag", flag, s.cancelled() as c_int)
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Start / PMPI_Start(request: *mut c_int) -> c_int {
+        call("MPI_Start", MPI_COMM_SELF, || {
+            if request.is_null() {
+                return mpi_err!(Arg, "request is a null pointer");
+            }
+            // SAFETY: not null.
+            start(unsafe { *request })
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Startall / PMPI_Startall(count: c_int, requests: *mut c_int) -> c_int {
+        call("MPI_Startall", MPI_COMM_SELF, || {
+            for &h in slice_mut(requests, count)?.iter() {
+                start(h)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Starts persistent request `h`.
+pub fn start(h: c_int) -> Result<()> {
+    let starter = with(|m| match m.requests.table.get(h) {
+        Some(r) => match (&r.start, &r.op) {
+            (Some(s), Pending::Inactive) => Ok(s.clone()),
+            (Some(_), _) => mpi_err!(Request, "persistent request {h:#x} is already active"),
+            (None, _) => mpi_err!(Request, "request {h:#x} is not a persistent request"),
+        },
+        None => mpi_err!(Request, "{h:#x} is not a valid request handle (freed, or never made)"),
+    })?;
+    let op = starter()?;
+    with(|m| {
+        if let Some(r) = m.requests.table.get_mut(h) {
+            r.op = op;
+        }
+    });
+    Ok(())
+}
