@@ -71,7 +71,10 @@ fn keyval(kv: c_int, kind: Kind) -> Result<Keyval> {
     with(|m| match m.keyvals.table.get(kv) {
         Some(k) if k.kind == kind => Ok(*k),
         Some(_) => mpi_err!(Keyval, "keyval {kv:#x} was made for another kind of object"),
-        None => mpi_err!(Keyval, "{kv:#x} is not a valid keyval (freed, or never made)"),
+        None => mpi_err!(
+            Keyval,
+            "{kv:#x} is not a valid keyval (freed, or never made)"
+        ),
     })
 }
 
@@ -112,7 +115,9 @@ pub fn copy_comm_attrs(old: c_int, new: c_int) -> Result<()> {
             .unwrap_or_default()
     });
     for (kv, value) in attrs {
-        let Ok(k) = keyval(kv, Kind::Comm) else { continue };
+        let Ok(k) = keyval(kv, Kind::Comm) else {
+            continue;
+        };
         let Some(f) = k.copy else { continue };
         let mut outv: *mut c_void = std::ptr::null_mut();
         let mut flag: c_int = 0;

@@ -104,7 +104,10 @@ impl Comms {
             _ => match self.groups.get(h) {
                 Some(g) => Ok(g.clone()),
                 None if h == MPI_GROUP_NULL => mpi_err!(Group, "group is MPI_GROUP_NULL"),
-                None => mpi_err!(Group, "{h:#x} is not a valid group handle (freed, or never made)"),
+                None => mpi_err!(
+                    Group,
+                    "{h:#x} is not a valid group handle (freed, or never made)"
+                ),
             },
         }
     }

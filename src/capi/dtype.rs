@@ -54,11 +54,17 @@ impl Types {
         }
         match self.table.get(h) {
             Some(o) if for_comm && !o.committed => {
-                mpi_err!(Type, "datatype {h:#x} is not committed (call MPI_Type_commit first)")
+                mpi_err!(
+                    Type,
+                    "datatype {h:#x} is not committed (call MPI_Type_commit first)"
+                )
             }
             Some(o) => Ok(o.map.clone()),
             None if h == MPI_DATATYPE_NULL => mpi_err!(Type, "datatype is MPI_DATATYPE_NULL"),
-            None => mpi_err!(Type, "{h:#x} is not a valid datatype handle (freed, or never made)"),
+            None => mpi_err!(
+                Type,
+                "{h:#x} is not a valid datatype handle (freed, or never made)"
+            ),
         }
     }
 }
@@ -139,7 +145,10 @@ pub fn send_data(buf: *const c_void, count: c_int, dt: c_int) -> Result<SendData
 
 fn borrowed(buf: *const c_void, len: usize) -> Result<SendData> {
     if buf.is_null() && len > 0 {
-        return mpi_err!(Buffer, "buffer is a null pointer but {len} bytes are to be sent");
+        return mpi_err!(
+            Buffer,
+            "buffer is a null pointer but {len} bytes are to be sent"
+        );
     }
     Ok(SendData::Borrowed(buf as *const u8, len))
 }
@@ -198,7 +207,10 @@ pub fn recv_target(buf: *mut c_void, count: c_int, dt: c_int) -> Result<RecvTarg
 
 fn direct(p: *mut u8, len: usize) -> Result<RecvTarget> {
     if p.is_null() && len > 0 {
-        return mpi_err!(Buffer, "buffer is a null pointer but up to {len} bytes are to be received");
+        return mpi_err!(
+            Buffer,
+            "buffer is a null pointer but up to {len} bytes are to be received"
+        );
     }
     Ok(RecvTarget::Direct(p, len))
 }

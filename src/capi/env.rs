@@ -14,7 +14,9 @@ fn init(call_name: &str, required: c_int) -> Result<c_int> {
     let phase = with(|m| m.phase);
     match phase {
         Phase::Running => return mpi_err!(Other, "MPI is already initialized"),
-        Phase::Finalized => return mpi_err!(Other, "MPI cannot be initialized again after MPI_Finalize"),
+        Phase::Finalized => {
+            return mpi_err!(Other, "MPI cannot be initialized again after MPI_Finalize")
+        }
         Phase::Before => {}
     }
     let _ = call_name;

@@ -236,7 +236,9 @@ fn bare(message: &str) -> &str {
     match message.split_once(": ") {
         Some((head, rest))
             if !head.is_empty()
-                && head.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == ' ') =>
+                && head
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_' || c == ' ') =>
         {
             rest
         }

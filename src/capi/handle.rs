@@ -68,7 +68,10 @@ impl<T> Table<T> {
                 (self.slots.len() - 1) as u32
             }
         };
-        assert!(idx <= INDEX_MASK, "more than {INDEX_MASK} live MPI objects of one kind");
+        assert!(
+            idx <= INDEX_MASK,
+            "more than {INDEX_MASK} live MPI objects of one kind"
+        );
         let slot = &mut self.slots[idx as usize];
         slot.1 = Some(v);
         (ALLOCATED | (self.kind as u32) << 26 | (slot.0 as u32 & GEN_MASK) << INDEX_BITS | idx)
@@ -116,14 +119,17 @@ impl<T> Table<T> {
     /// Live handles and their objects.
     pub fn iter(&self) -> impl Iterator<Item = (c_int, &T)> {
         let kind = self.kind as u32;
-        self.slots.iter().enumerate().filter_map(move |(i, (g, v))| {
-            v.as_ref().map(|v| {
-                (
-                    (ALLOCATED | kind << 26 | (*g as u32) << INDEX_BITS | i as u32) as c_int,
-                    v,
-                )
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, (g, v))| {
+                v.as_ref().map(|v| {
+                    (
+                        (ALLOCATED | kind << 26 | (*g as u32) << INDEX_BITS | i as u32) as c_int,
+                        v,
+                    )
+                })
             })
-        })
     }
 }
 

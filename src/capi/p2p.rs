@@ -19,7 +19,11 @@ pub fn check_tag(tag: c_int, any_ok: bool) -> Result<()> {
     if tag >= 0 || (any_ok && tag == MPI_ANY_TAG) {
         Ok(())
     } else {
-        mpi_err!(Tag, "tag {tag} is invalid (tags are 0..={MPI_TAG_UB_VALUE}{})", if any_ok { " or MPI_ANY_TAG" } else { "" })
+        mpi_err!(
+            Tag,
+            "tag {tag} is invalid (tags are 0..={MPI_TAG_UB_VALUE}{})",
+            if any_ok { " or MPI_ANY_TAG" } else { "" }
+        )
     }
 }
 
@@ -32,17 +36,33 @@ pub fn check_rank(c: &Communicator, what: &str, r: c_int, any_ok: bool) -> Resul
         return Ok(Some(r));
     }
     if r < 0 || r >= c.size() {
-        return mpi_err!(Rank, "{what} rank {r} is outside the communicator of size {}", c.size());
+        return mpi_err!(
+            Rank,
+            "{what} rank {r} is outside the communicator of size {}",
+            c.size()
+        );
     }
     Ok(Some(r))
 }
 
 fn null_status() -> Status {
-    Status { source: MPI_PROC_NULL, tag: MPI_ANY_TAG, bytes: 0, cancelled: false }
+    Status {
+        source: MPI_PROC_NULL,
+        tag: MPI_ANY_TAG,
+        bytes: 0,
+        cancelled: false,
+    }
 }
 
 /// Starts a send; the operation for a request.
-pub fn start_send(c: &Communicator, buf: *const c_void, count: c_int, dt: c_int, dest: c_int, tag: c_int) -> Result<Pending> {
+pub fn start_send(
+    c: &Communicator,
+    buf: *const c_void,
+    count: c_int,
+    dt: c_int,
+    dest: c_int,
+    tag: c_int,
+) -> Result<Pending> {
     check_tag(tag, false)?;
     let data = send_data(buf, count, dt)?;
     let Some(d) = check_rank(c, "destination", dest, false)? else {
@@ -50,23 +70,44 @@ pub fn start_send(c: &Communicator, buf: *const c_void, count: c_int, dt: c_int,
     };
     let cc = c.comm();
     let (p, n) = data.raw();
-    let id = c.engine().isend(cc.ranks[d as usize], cc.context, cc.me as u32, tag, p, n)?;
-    Ok(Pending::Active { id, keep: Some(data), target: None })
+    let id = c
+        .engine()
+        .isend(cc.ranks[d as usize], cc.context, cc.me as u32, tag, p, n)?;
+    Ok(Pending::Active {
+        id,
+        keep: Some(data),
+        target: None,
+    })
 }
 
 /// Starts a receive; the operation for a request.
-pub fn start_recv(c: &Communicator, buf: *mut c_void, count: c_int, dt: c_int, source: c_int, tag: c_int) -> Result<Pending> {
+pub fn start_recv(
+    c: &Communicator,
+    buf: *mut c_void,
+    count: c_int,
+    dt: c_int,
+    source: c_int,
+    tag: c_int,
+) -> Result<Pending> {
     check_tag(tag, true)?;
     let target = recv_target(buf, count, dt)?;
     let Some(s) = check_rank(c, "source", source, true)? else {
         return Ok(Pending::Done(Ok(null_status())));
     };
-    let env = Envelope { context: c.comm().context, source: s, tag };
+    let env = Envelope {
+        context: c.comm().context,
+        source: s,
+        tag,
+    };
     let id = match &target {
         RecvTarget::Direct(p, cap) => c.engine().irecv(env, *p, *cap)?,
         RecvTarget::Unpack { .. } => c.engine().irecv_vec(env)?,
     };
-    Ok(Pending::Active { id, keep: None, target: Some(target) })
+    Ok(Pending::Active {
+        id,
+        keep: None,
+        target: Some(target),
+    })
 }
 
 /// Runs a pending operation to completion and returns its status.
@@ -83,7 +124,15 @@ pub fn wait_pending(c: &Communicator, p: Pending) -> Result<Status> {
     }
 }
 
-fn send(name: &'static str, buf: *const c_void, count: c_int, dt: c_int, dest: c_int, tag: c_int, comm: c_int) -> c_int {
+fn send(
+    name: &'static str,
+    buf: *const c_void,
+    count: c_int,
+    dt: c_int,
+    dest: c_int,
+    tag: c_int,
+    comm: c_int,
+) -> c_int {
     call(name, comm, || {
         let c = comm_of(comm)?;
         let p = start_send(&c, buf, count, dt, dest, tag)?;
@@ -116,7 +165,16 @@ mpi_fn! {
     }
 }
 
-fn isend(name: &'static str, buf: *const c_void, count: c_int, dt: c_int, dest: c_int, tag: c_int, comm: c_int, request: *mut c_int) -> c_int {
+fn isend(
+    name: &'static str,
+    buf: *const c_void,
+    count: c_int,
+    dt: c_int,
+    dest: c_int,
+    tag: c_int,
+    comm: c_int,
+    request: *mut c_int,
+) -> c_int {
     call(name, comm, || {
         let c = comm_of(comm)?;
         let p = start_send(&c, buf, count, dt, dest, tag)?;
@@ -161,14 +219,25 @@ mpi_fn! {
     }
 }
 
-fn persistent(name: &'static str, comm: c_int, request: *mut c_int, make: impl Fn(&Communicator) -> Result<Pending> + 'static) -> c_int {
+fn persistent(
+    name: &'static str,
+    comm: c_int,
+    request: *mut c_int,
+    make: impl Fn(&Communicator) -> Result<Pending> + 'static,
+) -> c_int {
     call(name, comm, || {
         let c = comm_of(comm)?;
         // Check the arguments now: start them once against PROC_NULL-free
         // validation by building the operation lazily at MPI_Start.
         let cc = c.clone();
         let starter: Starter = Rc::new(move || make(&cc));
-        register(comm, c.engine().clone(), Pending::Inactive, Some(starter), request)
+        register(
+            comm,
+            c.engine().clone(),
+            Pending::Inactive,
+            Some(starter),
+            request,
+        )
     })
 }
 
@@ -195,7 +264,11 @@ mpi_fn! {
 
 fn probe_status(c: &Communicator, source: c_int, tag: c_int) -> Result<Option<Envelope>> {
     check_tag(tag, true)?;
-    Ok(check_rank(c, "source", source, true)?.map(|s| Envelope { context: c.comm().context, source: s, tag }))
+    Ok(check_rank(c, "source", source, true)?.map(|s| Envelope {
+        context: c.comm().context,
+        source: s,
+        tag,
+    }))
 }
 
 mpi_fn! {
@@ -240,7 +313,11 @@ fn status_ref<'a>(status: *const MPI_Status) -> Result<&'a MPI_Status> {
 /// MPI_Get_count's answer for `bytes` received of a type of `size` bytes.
 pub fn count_of(bytes: u64, size: usize) -> i64 {
     if size == 0 {
-        if bytes == 0 { 0 } else { MPI_UNDEFINED as i64 }
+        if bytes == 0 {
+            0
+        } else {
+            MPI_UNDEFINED as i64
+        }
     } else if bytes % size as u64 != 0 {
         MPI_UNDEFINED as i64
     } else {

@@ -97,7 +97,13 @@ pub fn put_status(p: *mut MPI_Status, s: &MPI_Status) {
 }
 
 /// Registers a new request and writes its handle to `out`.
-pub fn register(comm: c_int, engine: Rc<Engine>, op: Pending, start: Option<Starter>, out: *mut c_int) -> Result<()> {
+pub fn register(
+    comm: c_int,
+    engine: Rc<Engine>,
+    op: Pending,
+    start: Option<Starter>,
+    out: *mut c_int,
+) -> Result<()> {
     if out.is_null() {
         return mpi_err!(Arg, "request is a null pointer");
     }
@@ -148,7 +154,10 @@ fn engine_id(h: c_int) -> Result<Option<(Rc<Engine>, RequestId)>> {
             _ => None,
         }),
         None if h == MPI_REQUEST_NULL => Ok(None),
-        None => mpi_err!(Request, "{h:#x} is not a valid request handle (freed, or never made)"),
+        None => mpi_err!(
+            Request,
+            "{h:#x} is not a valid request handle (freed, or never made)"
+        ),
     })
 }
 
@@ -226,7 +235,9 @@ pub fn finalize_requests() -> Result<()> {
             .table
             .iter()
             .filter_map(|(_, r)| match &r.op {
-                Pending::Active { id, target: None, .. } => Some((r.engine.clone(), *id)),
+                Pending::Active {
+                    id, target: None, ..
+                } => Some((r.engine.clone(), *id)),
                 _ => None,
             })
             .collect()
@@ -307,7 +318,13 @@ mpi_fn! {
 
 /// Completes requests `hs[i]` for the `i` in `which`, writing statuses;
 /// MPI_ERR_IN_STATUS if any failed.
-fn complete_these(name: &str, hs: &mut [c_int], which: &[usize], statuses: *mut MPI_Status, slots: impl Fn(usize) -> usize) -> c_int {
+fn complete_these(
+    name: &str,
+    hs: &mut [c_int],
+    which: &[usize],
+    statuses: *mut MPI_Status,
+    slots: impl Fn(usize) -> usize,
+) -> c_int {
     let mut failed: Option<(c_int, Error)> = None;
     let mut codes = Vec::new();
     for &i in which {
@@ -385,13 +402,24 @@ mpi_fn! {
     }
 }
 
-fn any(name: &str, count: c_int, requests: *mut c_int, index: *mut c_int, flag: Option<*mut c_int>, status: *mut MPI_Status) -> c_int {
+fn any(
+    name: &str,
+    count: c_int,
+    requests: *mut c_int,
+    index: *mut c_int,
+    flag: Option<*mut c_int>,
+    status: *mut MPI_Status,
+) -> c_int {
     let hs = match slice_mut(requests, count) {
         Ok(s) => s,
         Err(e) => return raise(name, MPI_COMM_SELF, e),
     };
     if index.is_null() {
-        return raise(name, MPI_COMM_SELF, Error::new(ErrorClass::Arg, "index is a null pointer"));
+        return raise(
+            name,
+            MPI_COMM_SELF,
+            Error::new(ErrorClass::Arg, "index is a null pointer"),
+        );
     }
     let live: Vec<usize> = (0..hs.len()).filter(|&i| active(hs[i])).collect();
     let set = |idx: c_int, f: c_int| {
@@ -419,7 +447,10 @@ fn any(name: &str, count: c_int, requests: *mut c_int, index: *mut c_int, flag: 
         }
     }
     if found.is_none() && flag.is_none() {
-        let ids: Vec<(Rc<Engine>, RequestId)> = live.iter().filter_map(|&i| engine_id(hs[i]).ok().flatten()).collect();
+        let ids: Vec<(Rc<Engine>, RequestId)> = live
+            .iter()
+            .filter_map(|&i| engine_id(hs[i]).ok().flatten())
+            .collect();
         if let Some((engine, _)) = ids.first() {
             let just: Vec<RequestId> = ids.iter().map(|(_, id)| *id).collect();
             if let Err(e) = engine.wait_any_of(&just) {
@@ -462,13 +493,28 @@ mpi_fn! {
     }
 }
 
-fn some(name: &str, incount: c_int, requests: *mut c_int, outcount: *mut c_int, indices: *mut c_int, statuses: *mut MPI_Status, block: bool) -> c_int {
+fn some(
+    name: &str,
+    incount: c_int,
+    requests: *mut c_int,
+    outcount: *mut c_int,
+    indices: *mut c_int,
+    statuses: *mut MPI_Status,
+    block: bool,
+) -> c_int {
     let hs = match slice_mut(requests, incount) {
         Ok(s) => s,
         Err(e) => return raise(name, MPI_COMM_SELF, e),
     };
     if outcount.is_null() || (incount > 0 && indices.is_null()) {
-        return raise(name, MPI_COMM_SELF, Error::new(ErrorClass::Arg, "outcount or array_of_indices is a null pointer"));
+        return raise(
+            name,
+            MPI_COMM_SELF,
+            Error::new(
+                ErrorClass::Arg,
+                "outcount or array_of_indices is a null pointer",
+            ),
+        );
     }
     let live: Vec<usize> = (0..hs.len()).filter(|&i| active(hs[i])).collect();
     if live.is_empty() {
@@ -488,7 +534,10 @@ fn some(name: &str, incount: c_int, requests: *mut c_int, outcount: *mut c_int, 
         if !done.is_empty() || !block {
             break;
         }
-        let ids: Vec<(Rc<Engine>, RequestId)> = live.iter().filter_map(|&i| engine_id(hs[i]).ok().flatten()).collect();
+        let ids: Vec<(Rc<Engine>, RequestId)> = live
+            .iter()
+            .filter_map(|&i| engine_id(hs[i]).ok().flatten())
+            .collect();
         if let Some((engine, _)) = ids.first() {
             let just: Vec<RequestId> = ids.iter().map(|(_, id)| *id).collect();
             if let Err(e) = engine.wait_any_of(&just) {
@@ -503,7 +552,8 @@ fn some(name: &str, incount: c_int, requests: *mut c_int, outcount: *mut c_int, 
             *indices.add(k) = i as c_int;
         }
     }
-    let pos: std::collections::HashMap<usize, usize> = done.iter().enumerate().map(|(k, &i)| (i, k)).collect();
+    let pos: std::collections::HashMap<usize, usize> =
+        done.iter().enumerate().map(|(k, &i)| (i, k)).collect();
     complete_these(name, hs, &done, statuses, |i| pos[&i])
 }
 
@@ -639,7 +689,10 @@ pub fn start(h: c_int) -> Result<()> {
             (Some(_), _) => mpi_err!(Request, "persistent request {h:#x} is already active"),
             (None, _) => mpi_err!(Request, "request {h:#x} is not a persistent request"),
         },
-        None => mpi_err!(Request, "{h:#x} is not a valid request handle (freed, or never made)"),
+        None => mpi_err!(
+            Request,
+            "{h:#x} is not a valid request handle (freed, or never made)"
+        ),
     })?;
     let op = starter()?;
     with(|m| {

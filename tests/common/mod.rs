@@ -35,6 +35,8 @@
 
 #![allow(dead_code)]
 
+pub mod cprog;
+
 use std::io::Write;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
