@@ -74,6 +74,7 @@ pub fn job_lock() -> MutexGuard<'static, ()> {
 
 /// The name libtest gives the enclosing test function (its path without
 /// the crate name), which is also its role.
+#[allow(unused_macros)]
 macro_rules! test_name {
     () => {{
         fn here() {}
