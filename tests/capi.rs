@@ -10,3 +10,10 @@ fn p2p_basic() {
         assert!(out.contains("p2p_basic ok on"), "{out}");
     }
 }
+
+#[test]
+fn env_attr() {
+    for out in check("env_attr", &[1, 2, 4]) {
+        assert!(out.contains("env_attr ok on"), "{out}");
+    }
+}

@@ -1,0 +1,135 @@
+/* Environment and attributes through the C interface: thread levels,
+ * versions, names, clocks, memory, predefined attributes on the world,
+ * user keyvals with copy and delete callbacks (what mpi4py relies on). */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int rank;
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "rank %d: check failed at line %d: %s\n", rank, __LINE__, #c); MPI_Abort(MPI_COMM_WORLD, 1); } } while (0)
+
+static int copies, deletes;
+
+static int copy_fn(MPI_Comm old, int key, void *extra, void *in, void *out, int *flag) {
+    (void)old; (void)key;
+    CHECK(*(int *)extra == 42);
+    copies++;
+    *(void **)out = (char *)in + 1;
+    *flag = 1;
+    return MPI_SUCCESS;
+}
+
+static int delete_fn(MPI_Comm comm, int key, void *value, void *extra) {
+    (void)comm; (void)key; (void)value; (void)extra;
+    deletes++;
+    return MPI_SUCCESS;
+}
+
+int main(int argc, char **argv) {
+    int provided, flag, size;
+    MPI_Initialized(&flag);
+    if (flag != 0) return 2;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    CHECK(provided == MPI_THREAD_SERIALIZED);
+    int q;
+    MPI_Query_thread(&q);
+    CHECK(q == provided);
+    MPI_Is_thread_main(&flag);
+    CHECK(flag == 1);
+
+    int v, sv;
+    MPI_Get_version(&v, &sv);
+    CHECK(v == MPI_VERSION && sv == MPI_SUBVERSION);
+    char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len;
+    MPI_Get_library_version(lib, &len);
+    CHECK(strncmp(lib, "shmpi", 5) == 0 && (int)strlen(lib) == len);
+    char host[MPI_MAX_PROCESSOR_NAME];
+    MPI_Get_processor_name(host, &len);
+    CHECK(len > 0 && (int)strlen(host) == len);
+
+    double t0 = MPI_Wtime(), tick = MPI_Wtick();
+    CHECK(tick > 0 && tick < 1e-3);
+    CHECK(MPI_Wtime() >= t0);
+
+    void *mem;
+    MPI_Alloc_mem(1000, MPI_INFO_NULL, &mem);
+    memset(mem, 7, 1000);
+    MPI_Free_mem(mem);
+    MPI_Pcontrol(1);
+
+    /* Predefined attributes of the world. */
+    int *val;
+    MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &val, &flag);
+    CHECK(flag && *val >= 32767);
+    MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_WTIME_IS_GLOBAL, &val, &flag);
+    CHECK(flag && *val == 1);
+    MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_UNIVERSE_SIZE, &val, &flag);
+    CHECK(flag && *val >= size);
+    MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_APPNUM, &val, &flag);
+    CHECK(flag && *val == 0);
+
+    /* A user keyval: set, get, copied by dup, deleted by free. */
+    int key, extra = 42;
+    static char base[8];
+    MPI_Comm_create_keyval(copy_fn, delete_fn, &key, &extra);
+    MPI_Comm_set_attr(MPI_COMM_WORLD, key, base);
+    char *got;
+    MPI_Comm_get_attr(MPI_COMM_WORLD, key, &got, &flag);
+    CHECK(flag && got == base);
+    MPI_Comm dup;
+    MPI_Comm_dup(MPI_COMM_WORLD, &dup);
+    CHECK(copies == 1);
+    MPI_Comm_get_attr(dup, key, &got, &flag);
+    CHECK(flag && got == base + 1);
+    MPI_Comm_free(&dup);
+    CHECK(deletes == 1);
+    MPI_Comm_set_attr(MPI_COMM_WORLD, key, base + 2); /* replaces: deletes the old value */
+    CHECK(deletes == 2);
+    MPI_Comm_delete_attr(MPI_COMM_WORLD, key);
+    CHECK(deletes == 3);
+    MPI_Comm_get_attr(MPI_COMM_WORLD, key, &got, &flag);
+    CHECK(flag == 0);
+    MPI_Comm_free_keyval(&key);
+    CHECK(key == MPI_KEYVAL_INVALID);
+
+    /* MPI_COMM_DUP_FN copies the value as is. */
+    int key2;
+    MPI_Comm_create_keyval(MPI_COMM_DUP_FN, MPI_COMM_NULL_DELETE_FN, &key2, NULL);
+    MPI_Comm_set_attr(MPI_COMM_WORLD, key2, base + 5);
+    MPI_Comm_dup(MPI_COMM_WORLD, &dup);
+    MPI_Comm_get_attr(dup, key2, &got, &flag);
+    CHECK(flag && got == base + 5);
+    MPI_Comm_free(&dup);
+
+    /* Names. */
+    char name[MPI_MAX_OBJECT_NAME];
+    MPI_Comm_get_name(MPI_COMM_WORLD, name, &len);
+    CHECK(strcmp(name, "MPI_COMM_WORLD") == 0 && len == 14);
+    MPI_Comm_set_name(MPI_COMM_SELF, "me");
+    MPI_Comm_get_name(MPI_COMM_SELF, name, &len);
+    CHECK(strcmp(name, "me") == 0);
+
+    /* MPI_COMM_SELF is a communicator of one. */
+    int r, s;
+    MPI_Comm_rank(MPI_COMM_SELF, &r);
+    MPI_Comm_size(MPI_COMM_SELF, &s);
+    CHECK(r == 0 && s == 1);
+    int x = rank + 100, y = 0;
+    MPI_Sendrecv(&x, 1, MPI_INT, 0, 3, &y, 1, MPI_INT, 0, 3, MPI_COMM_SELF, MPI_STATUS_IGNORE);
+    CHECK(y == rank + 100);
+
+    /* Errors before the error handler is changed would be fatal; with
+     * MPI_ERRORS_RETURN they come back, also for calls on no object. */
+    MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
+    int e = MPI_Comm_free_keyval(&key), cls;
+    MPI_Error_class(e, &cls);
+    CHECK(cls == MPI_ERR_KEYVAL);
+
+    MPI_Finalize();
+    if (rank == 0) printf("env_attr ok on %d ranks\n", size);
+    return 0;
+}
