@@ -1406,3 +1406,711 @@ fn from_external32(prim: Prim, ext: &[u8], native: &mut [u8]) {
         Repr::Int { .. } | Repr::Logical => part(ext, None, native),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Expected bounds and packed layouts are MPICH 4.0.2's, read with a
+    //! small C program (MPI_Type_size/get_extent/get_true_extent, and
+    //! MPI_Pack of an int array `a` with `a[i] = i` around the buffer
+    //! address, so packed ints name the offsets, in ints, packed).
+    use super::*;
+
+    const INT: i32 = 0x4c000405;
+    const CHAR: i32 = 0x4c000101;
+    const DOUBLE: i32 = 0x4c00080b;
+
+    fn int() -> TypeMap {
+        TypeMap::predefined(INT).unwrap()
+    }
+
+    fn pre(h: i32) -> TypeMap {
+        TypeMap::predefined(h).unwrap()
+    }
+
+    /// (size, lb, extent, true_lb, true_extent)
+    type Bounds = (usize, isize, isize, isize, isize);
+
+    fn bounds(t: &TypeMap) -> Bounds {
+        (t.size, t.lb, t.extent, t.true_lb, t.true_extent)
+    }
+
+    /// Packs `count` elements of an int-based type from an int array whose
+    /// value at each int offset from the buffer address is the offset.
+    fn pack_ints(t: &TypeMap, count: usize) -> Vec<i32> {
+        let arr: Vec<i32> = (-1024..1024).collect();
+        let buf = arr.as_ptr().wrapping_add(1024) as *const u8;
+        let mut out = Vec::new();
+        // SAFETY: every type packed here stays within 1024 ints of `buf`.
+        unsafe { t.pack(buf, count, &mut out) };
+        assert_eq!(out.len(), t.size * count);
+        out.chunks_exact(4)
+            .map(|c| i32::from_ne_bytes(c.try_into().unwrap()))
+            .collect()
+    }
+
+    /// Packs from a buffer of distinct bytes, unpacks into a zeroed one:
+    /// the bytes of the type map come back, the others stay zero, and the
+    /// second pack equals the first.
+    fn roundtrip(t: &TypeMap, count: usize) {
+        const N: usize = 1 << 14;
+        let src: Vec<u8> = (0..N).map(|i| (i % 251 + 1) as u8).collect();
+        let mut dst = vec![0u8; N];
+        let mut packed = Vec::new();
+        // SAFETY: the types tested span less than N/2 bytes either side.
+        unsafe { t.pack(src.as_ptr().wrapping_add(N / 2), count, &mut packed) };
+        assert_eq!(packed.len(), t.size * count);
+        // SAFETY: as above.
+        let n = unsafe { t.unpack(&packed, dst.as_mut_ptr().wrapping_add(N / 2), count) };
+        assert_eq!(n, packed.len());
+        let mut touched = vec![false; N];
+        for i in 0..count as isize {
+            for b in t.blocks() {
+                let at = (N / 2) as isize + i * t.extent + b.disp;
+                for k in at..at + b.len as isize {
+                    touched[k as usize] = true;
+                }
+            }
+        }
+        for k in 0..N {
+            assert_eq!(dst[k], if touched[k] { src[k] } else { 0 }, "byte {k}");
+        }
+        let mut again = Vec::new();
+        // SAFETY: as above.
+        unsafe { t.pack(dst.as_ptr().wrapping_add(N / 2), count, &mut again) };
+        assert_eq!(again, packed);
+    }
+
+    fn strukt(bl: &[usize], d: &[isize], types: &[&TypeMap]) -> TypeMap {
+        let handles = vec![0; types.len()];
+        TypeMap::structure(bl, d, types, &handles)
+    }
+
+    #[test]
+    fn every_basic_type_round_trips_its_handle_and_has_mpich_size() {
+        // Every MPICH basic type but MPIX_C_FLOAT16 (and MPI_INTEGER16, null).
+        assert_eq!(Prim::ALL.len(), 53);
+        for &p in Prim::ALL {
+            assert_eq!(Prim::from_handle(p.handle()), Some(p));
+            // MPICH encodes the size in bits 8..16 of the handle.
+            assert_eq!(
+                p.size(),
+                ((p.handle() >> 8) & 0xff) as usize,
+                "{}",
+                p.name()
+            );
+            assert_eq!(predefined_name(p.handle()), Some(p.name()));
+            let t = pre(p.handle());
+            assert_eq!(
+                bounds(&t),
+                (p.size(), 0, p.size() as isize, 0, p.size() as isize)
+            );
+            assert!(t.is_named() && t.is_contiguous());
+            assert_eq!(t.prim_run(), Some(p));
+            assert_eq!(t.envelope(), (COMBINER_NAMED, vec![], vec![], vec![]));
+            assert_eq!(t.elements(p.size()), Some(1));
+        }
+        assert_eq!(Prim::from_handle(0x4c000809), Some(Prim::LongLong)); // MPI_LONG_LONG
+        assert_eq!(Prim::CFloatComplex.name(), "MPI_C_COMPLEX");
+        assert_eq!(Prim::Wchar.size(), 4);
+        assert_eq!(Prim::from_handle(0x0c000000), None);
+        assert_eq!(TypeMap::predefined(0x4c000010).map(|t| t.size), None); // MPI_LB
+        assert_eq!(predefined_name(0x4c000011), Some("MPI_UB"));
+        assert_eq!(predefined_name(0x4c000123), None);
+    }
+
+    #[test]
+    fn pair_types_are_padded_structs_like_mpich() {
+        // (pair, size, extent, true_extent) from MPICH.
+        let expect = [
+            (Pair::FloatInt, 8, 8, 8),
+            (Pair::DoubleInt, 12, 16, 12),
+            (Pair::LongInt, 12, 16, 12),
+            (Pair::ShortInt, 6, 8, 8),
+            (Pair::TwoInt, 8, 8, 8),
+            (Pair::LongDoubleInt, 20, 32, 20),
+            (Pair::TwoInteger, 8, 8, 8),
+            (Pair::TwoReal, 8, 8, 8),
+            (Pair::TwoDoublePrecision, 16, 16, 16),
+        ];
+        for (pair, size, extent, true_extent) in expect {
+            let t = pre(pair.handle());
+            assert_eq!(
+                bounds(&t),
+                (size, 0, extent, 0, true_extent),
+                "{}",
+                pair.name()
+            );
+            assert_eq!(Pair::from_handle(pair.handle()), Some(pair));
+            assert_eq!(predefined_name(pair.handle()), Some(pair.name()));
+            assert_eq!((t.pair(), t.prim_run()), (Some(pair), None));
+            assert!(t.is_named());
+            assert_eq!(t.elements(size), Some(2));
+        }
+        let t = pre(Pair::ShortInt.handle());
+        assert_eq!(
+            t.blocks(),
+            &[Block { disp: 0, len: 2 }, Block { disp: 4, len: 4 }]
+        );
+        // A vector of pairs is still made of that pair type.
+        let v = TypeMap::contiguous(3, &pre(Pair::DoubleInt.handle()), 0);
+        assert_eq!(v.pair(), Some(Pair::DoubleInt));
+        assert_eq!(bounds(&v), (36, 0, 48, 0, 44));
+    }
+
+    #[test]
+    fn struct_extent_is_padded_to_the_most_aligned_member_as_mpich() {
+        let c = pre(CHAR);
+        let d = pre(DOUBLE);
+        let t = |h: i32| pre(h);
+        let cases: Vec<(TypeMap, Bounds)> = vec![
+            (strukt(&[1, 1], &[0, 8], &[&c, &d]), (9, 0, 16, 0, 16)),
+            (strukt(&[1, 1], &[0, 8], &[&d, &c]), (9, 0, 16, 0, 9)),
+            (
+                strukt(&[1, 1], &[0, 8], &[&c, &t(0x4c001041)]),
+                (17, 0, 24, 0, 24),
+            ),
+            (
+                strukt(&[1, 1], &[0, 4], &[&c, &t(0x4c000840)]),
+                (9, 0, 12, 0, 12),
+            ),
+            (
+                strukt(&[1, 1], &[0, 16], &[&t(0x4c00100c), &c]),
+                (17, 0, 32, 0, 17),
+            ),
+            (
+                strukt(&[1, 1], &[0, 8], &[&c, &t(Pair::DoubleInt.handle())]),
+                (13, 0, 24, 0, 20),
+            ),
+            (
+                strukt(&[1, 1], &[0, 4], &[&c, &t(0x4c000816)]),
+                (9, 0, 12, 0, 12),
+            ),
+            (
+                strukt(&[1, 1], &[0, 8], &[&c, &t(0x4c001022)]),
+                (17, 0, 24, 0, 24),
+            ),
+            (
+                strukt(&[1, 1], &[0, 2], &[&c, &t(0x4c000203)]),
+                (3, 0, 4, 0, 4),
+            ),
+            (
+                strukt(&[3, 1], &[0, 4], &[&c, &t(0x4c000203)]),
+                (5, 0, 6, 0, 6),
+            ),
+            (strukt(&[1, 1], &[-8, 1], &[&d, &c]), (9, -8, 16, -8, 10)),
+            (
+                strukt(
+                    &[1, 1],
+                    &[0, 3],
+                    &[&TypeMap::contiguous(3, &c, CHAR), &int()],
+                ),
+                (7, 0, 8, 0, 7),
+            ),
+            (
+                strukt(
+                    &[1, 1],
+                    &[0, 12],
+                    &[&TypeMap::resized(&d, 0, 12, DOUBLE), &c],
+                ),
+                (9, 0, 16, 0, 13),
+            ),
+            (
+                strukt(
+                    &[1, 1],
+                    &[0, 20],
+                    &[&c, &TypeMap::vector(2, 1, 3, &int(), INT)],
+                ),
+                (9, 0, 36, 0, 36),
+            ),
+            (strukt(&[0], &[8], &[&int()]), (0, 0, 0, 0, 0)),
+            (strukt(&[0, 1], &[-8, 4], &[&d, &int()]), (4, 4, 4, 4, 4)),
+            (strukt(&[], &[], &[]), (0, 0, 0, 0, 0)),
+            (TypeMap::contiguous(0, &int(), INT), (0, 0, 0, 0, 0)),
+        ];
+        for (i, (t, want)) in cases.iter().enumerate() {
+            assert_eq!(bounds(t), *want, "case {i}");
+            roundtrip(t, 3);
+        }
+        assert_eq!(cases[0].0.prim_run(), None);
+    }
+
+    #[test]
+    fn vectors_and_indexed_pack_in_type_map_order_as_mpich() {
+        let i = int();
+        // (type, count, MPICH bounds, MPICH packed ints)
+        let cases: Vec<(TypeMap, usize, Bounds, Vec<i32>)> = vec![
+            (
+                TypeMap::vector(3, 2, 4, &i, INT),
+                2,
+                (24, 0, 40, 0, 40),
+                vec![0, 1, 4, 5, 8, 9, 10, 11, 14, 15, 18, 19],
+            ),
+            (
+                TypeMap::vector(3, 2, -4, &i, INT),
+                2,
+                (24, -32, 40, -32, 40),
+                vec![0, 1, -4, -3, -8, -7, 10, 11, 6, 7, 2, 3],
+            ),
+            (
+                TypeMap::vector(3, 2, 1, &i, INT),
+                1,
+                (24, 0, 16, 0, 16),
+                vec![0, 1, 1, 2, 2, 3],
+            ),
+            (
+                TypeMap::hvector(3, 1, -12, &i, INT),
+                2,
+                (12, -24, 28, -24, 28),
+                vec![0, -3, -6, 7, 4, 1],
+            ),
+            (
+                TypeMap::indexed(&[2, 0, 1], &[3, -50, -2], &i, INT),
+                2,
+                (12, -8, 28, -8, 28),
+                vec![3, 4, -2, 10, 11, 5],
+            ),
+            (
+                TypeMap::indexed_block(2, &[5, -3, 0], &i, INT),
+                1,
+                (24, -12, 40, -12, 40),
+                vec![5, 6, -3, -2, 0, 1],
+            ),
+            (
+                TypeMap::hindexed_block(1, &[8, -4], &i, INT),
+                1,
+                (8, -4, 16, -4, 16),
+                vec![2, -1],
+            ),
+            (
+                TypeMap::hindexed(&[1, 2], &[12, -8], &i, INT),
+                2,
+                (12, -8, 24, -8, 24),
+                vec![3, -2, -1, 9, 4, 5],
+            ),
+            (
+                TypeMap::resized(&i, -4, 12, INT),
+                2,
+                (4, -4, 12, 0, 4),
+                vec![0, 3],
+            ),
+            (
+                TypeMap::contiguous(3, &TypeMap::resized(&i, -4, 12, INT), 0),
+                1,
+                (12, -4, 36, 0, 28),
+                vec![0, 3, 6],
+            ),
+            (
+                TypeMap::vector(2, 2, 3, &TypeMap::resized(&i, 8, 4, INT), 0),
+                1,
+                (16, 8, 20, 0, 20),
+                vec![0, 1, 3, 4],
+            ),
+            (
+                TypeMap::vector(2, 2, 3, &TypeMap::vector(2, 1, 2, &i, INT), 0),
+                1,
+                (32, 0, 60, 0, 60),
+                vec![0, 2, 3, 5, 9, 11, 12, 14],
+            ),
+        ];
+        for (k, (t, count, want, packed)) in cases.iter().enumerate() {
+            assert_eq!(bounds(t), *want, "case {k}");
+            assert_eq!(pack_ints(t, *count), *packed, "case {k}");
+            assert_eq!(t.prim_run(), Some(Prim::Int));
+            if k != 2 {
+                // (case 2 overlaps itself: unpacking it is erroneous)
+                roundtrip(t, *count);
+            }
+        }
+    }
+
+    #[test]
+    fn subarrays_pack_as_mpich() {
+        let i = int();
+        let c = TypeMap::subarray(&[4, 5], &[2, 3], &[1, 1], ORDER_C, &i, INT).unwrap();
+        assert_eq!(bounds(&c), (24, 0, 80, 24, 32));
+        assert_eq!(
+            pack_ints(&c, 2),
+            [6, 7, 8, 11, 12, 13, 26, 27, 28, 31, 32, 33]
+        );
+        let f = TypeMap::subarray(&[4, 5], &[2, 3], &[1, 1], ORDER_FORTRAN, &i, INT).unwrap();
+        assert_eq!(bounds(&f), (24, 0, 80, 20, 40));
+        assert_eq!(pack_ints(&f, 1), [5, 6, 9, 10, 13, 14]);
+        let c3 = TypeMap::subarray(&[3, 4, 5], &[2, 2, 2], &[1, 2, 3], ORDER_C, &i, INT).unwrap();
+        assert_eq!(bounds(&c3), (32, 0, 240, 132, 108));
+        assert_eq!(pack_ints(&c3, 1), [33, 34, 38, 39, 53, 54, 58, 59]);
+        for t in [&c, &f, &c3] {
+            roundtrip(t, 2);
+        }
+        assert_eq!(
+            c.envelope(),
+            (
+                COMBINER_SUBARRAY,
+                vec![2, 4, 5, 2, 3, 1, 1, ORDER_C],
+                vec![],
+                vec![INT]
+            )
+        );
+        // Whole-array subarray is contiguous.
+        let all = TypeMap::subarray(&[3, 4], &[3, 4], &[0, 0], ORDER_C, &i, INT).unwrap();
+        assert!(all.is_contiguous());
+        assert!(TypeMap::subarray(&[4], &[3], &[2], ORDER_C, &i, INT).is_err());
+        assert!(TypeMap::subarray(&[4], &[5], &[0], ORDER_C, &i, INT).is_err());
+        assert!(TypeMap::subarray(&[4], &[1], &[0], 7, &i, INT).is_err());
+        assert!(TypeMap::subarray(&[4, 4], &[1], &[0], ORDER_C, &i, INT).is_err());
+    }
+
+    #[test]
+    fn darrays_pack_as_mpich() {
+        const B: i32 = DISTRIBUTE_BLOCK;
+        const C: i32 = DISTRIBUTE_CYCLIC;
+        const N: i32 = DISTRIBUTE_NONE;
+        const D: i32 = DISTRIBUTE_DFLT_DARG;
+        let i = int();
+        // (size, gsizes, distribs, dargs, psizes, order, per rank: bounds, packed)
+        type Rank = (Bounds, Vec<i32>);
+        type Case = (
+            usize,
+            Vec<usize>,
+            [i32; 2],
+            [i32; 2],
+            Vec<usize>,
+            i32,
+            Vec<Rank>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                4,
+                vec![8, 6],
+                [B, C],
+                [D, 2],
+                vec![2, 2],
+                ORDER_C,
+                vec![
+                    (
+                        (64, 0, 192, 0, 96),
+                        vec![0, 1, 4, 5, 6, 7, 10, 11, 12, 13, 16, 17, 18, 19, 22, 23],
+                    ),
+                    ((32, 0, 192, 8, 80), vec![2, 3, 8, 9, 14, 15, 20, 21]),
+                    (
+                        (64, 0, 192, 96, 96),
+                        vec![
+                            24, 25, 28, 29, 30, 31, 34, 35, 36, 37, 40, 41, 42, 43, 46, 47,
+                        ],
+                    ),
+                    ((32, 0, 192, 104, 80), vec![26, 27, 32, 33, 38, 39, 44, 45]),
+                ],
+            ),
+            (
+                6,
+                vec![7, 5],
+                [C, B],
+                [D, D],
+                vec![3, 2],
+                ORDER_FORTRAN,
+                vec![
+                    ((36, 0, 140, 0, 84), vec![0, 3, 6, 7, 10, 13, 14, 17, 20]),
+                    ((24, 0, 140, 84, 56), vec![21, 24, 27, 28, 31, 34]),
+                    ((24, 0, 140, 4, 72), vec![1, 4, 8, 11, 15, 18]),
+                    ((16, 0, 140, 88, 44), vec![22, 25, 29, 32]),
+                    ((24, 0, 140, 8, 72), vec![2, 5, 9, 12, 16, 19]),
+                    ((16, 0, 140, 92, 44), vec![23, 26, 30, 33]),
+                ],
+            ),
+            (
+                3,
+                vec![5, 4],
+                [N, B],
+                [D, 2],
+                vec![1, 3],
+                ORDER_C,
+                vec![
+                    ((40, 0, 80, 0, 72), vec![0, 1, 4, 5, 8, 9, 12, 13, 16, 17]),
+                    ((40, 0, 80, 8, 72), vec![2, 3, 6, 7, 10, 11, 14, 15, 18, 19]),
+                    ((0, 0, 80, 0, 0), vec![]),
+                ],
+            ),
+        ];
+        for (size, g, dist, darg, p, order, ranks) in &cases {
+            for (rank, (want, packed)) in ranks.iter().enumerate() {
+                let t = TypeMap::darray(*size, rank, g, dist, darg, p, *order, &i, INT).unwrap();
+                assert_eq!(bounds(&t), *want, "{g:?} rank {rank}");
+                assert_eq!(pack_ints(&t, 1), *packed, "{g:?} rank {rank}");
+                roundtrip(&t, 2);
+            }
+        }
+        // One dimension, cyclic(3) over 2.
+        for (rank, want, packed) in [
+            (0, (24, 0, 40, 0, 36), vec![0, 1, 2, 6, 7, 8]),
+            (1, (16, 0, 40, 12, 28), vec![3, 4, 5, 9]),
+        ] {
+            let t = TypeMap::darray(2, rank, &[10], &[C], &[3], &[2], ORDER_C, &i, INT).unwrap();
+            assert_eq!((bounds(&t), pack_ints(&t, 1)), (want, packed));
+            assert_eq!(
+                t.envelope(),
+                (
+                    COMBINER_DARRAY,
+                    vec![2, rank as i32, 1, 10, C, 3, 2, ORDER_C],
+                    vec![],
+                    vec![INT]
+                )
+            );
+        }
+        // Erroneous: grid of the wrong size, NONE over 2, blocks too small,
+        // bad rank, bad distribution.
+        let bad = [
+            TypeMap::darray(3, 0, &[4], &[B], &[D], &[2], ORDER_C, &i, INT),
+            TypeMap::darray(2, 0, &[4], &[N], &[D], &[2], ORDER_C, &i, INT),
+            TypeMap::darray(2, 0, &[9], &[B], &[4], &[2], ORDER_C, &i, INT),
+            TypeMap::darray(2, 2, &[4], &[B], &[D], &[2], ORDER_C, &i, INT),
+            TypeMap::darray(2, 0, &[4], &[99], &[D], &[2], ORDER_C, &i, INT),
+            TypeMap::darray(2, 0, &[4], &[C], &[0], &[2], ORDER_C, &i, INT),
+        ];
+        for (k, r) in bad.iter().enumerate() {
+            assert!(r.is_err(), "bad case {k}");
+        }
+    }
+
+    #[test]
+    fn envelopes_record_the_constructor_arguments() {
+        let i = int();
+        let d = pre(DOUBLE);
+        assert_eq!(
+            TypeMap::dup(&i, INT).envelope(),
+            (COMBINER_DUP, vec![], vec![], vec![INT])
+        );
+        assert_eq!(TypeMap::dup(&i, INT).prim_run(), Some(Prim::Int));
+        assert_eq!(
+            TypeMap::contiguous(5, &i, INT).envelope(),
+            (COMBINER_CONTIGUOUS, vec![5], vec![], vec![INT])
+        );
+        assert_eq!(
+            TypeMap::vector(3, 2, -4, &i, INT).envelope(),
+            (COMBINER_VECTOR, vec![3, 2, -4], vec![], vec![INT])
+        );
+        assert_eq!(
+            TypeMap::hvector(3, 2, -40, &i, INT).envelope(),
+            (COMBINER_HVECTOR, vec![3, 2], vec![-40], vec![INT])
+        );
+        assert_eq!(
+            TypeMap::indexed(&[2, 1], &[5, -3], &i, INT).envelope(),
+            (COMBINER_INDEXED, vec![2, 2, 1, 5, -3], vec![], vec![INT])
+        );
+        assert_eq!(
+            TypeMap::hindexed(&[2, 1], &[20, -12], &i, INT).envelope(),
+            (COMBINER_HINDEXED, vec![2, 2, 1], vec![20, -12], vec![INT])
+        );
+        assert_eq!(
+            TypeMap::indexed_block(4, &[1, 9, 3], &i, INT).envelope(),
+            (
+                COMBINER_INDEXED_BLOCK,
+                vec![3, 4, 1, 9, 3],
+                vec![],
+                vec![INT]
+            )
+        );
+        assert_eq!(
+            TypeMap::hindexed_block(4, &[8, 64], &i, INT).envelope(),
+            (COMBINER_HINDEXED_BLOCK, vec![2, 4], vec![8, 64], vec![INT])
+        );
+        assert_eq!(
+            TypeMap::structure(&[1, 3], &[0, 8], &[&i, &d], &[INT, DOUBLE]).envelope(),
+            (
+                COMBINER_STRUCT,
+                vec![2, 1, 3],
+                vec![0, 8],
+                vec![INT, DOUBLE]
+            )
+        );
+        assert_eq!(
+            TypeMap::resized(&i, -4, 16, INT).envelope(),
+            (COMBINER_RESIZED, vec![], vec![-4, 16], vec![INT])
+        );
+        assert_eq!(
+            TypeMap::resized(&i, -4, 16, INT).contents().combiner,
+            COMBINER_RESIZED
+        );
+    }
+
+    #[test]
+    fn runs_and_blocks_merge_and_keep_type_map_order() {
+        let i = int();
+        let d = pre(DOUBLE);
+        // {int at 0, double at 4, int at 12}: one block, three runs.
+        let t = strukt(&[1, 1, 1], &[0, 4, 12], &[&i, &d, &i]);
+        assert_eq!(t.blocks(), &[Block { disp: 0, len: 16 }]);
+        assert_eq!(t.runs().len(), 3);
+        assert!(t.is_contiguous());
+        // Two ints placed downwards do not merge.
+        let t = TypeMap::hindexed(&[1, 1], &[4, 0], &i, INT);
+        assert_eq!(
+            t.blocks(),
+            &[Block { disp: 4, len: 4 }, Block { disp: 0, len: 4 }]
+        );
+        assert!(!t.is_contiguous());
+        // Contiguous of contiguous: one run, one block.
+        let t = TypeMap::contiguous(4, &TypeMap::contiguous(3, &i, INT), 0);
+        assert_eq!(
+            t.runs(),
+            &[Run {
+                disp: 0,
+                prim: Prim::Int,
+                count: 12
+            }]
+        );
+        assert!(t.is_contiguous());
+        // A resized type with a hole is not contiguous even if size == extent.
+        let h = TypeMap::hindexed(&[1, 1], &[0, 8], &i, INT);
+        let r = TypeMap::resized(&h, 0, 8, 0);
+        assert_eq!((r.size, r.extent), (8, 8));
+        assert!(!r.is_contiguous());
+        roundtrip(&r, 3);
+        // resized(int, -4, 4): contiguous from byte 0 though lb is -4.
+        let r = TypeMap::resized(&i, -4, 4, INT);
+        assert!(r.is_contiguous());
+        assert_eq!(pack_ints(&r, 3), [0, 1, 2]);
+    }
+
+    #[test]
+    fn unpack_accepts_partial_data_in_type_map_order() {
+        let i = int();
+        let t = TypeMap::vector(2, 2, -3, &i, INT); // ints 0,1 then -3,-2
+        let data: Vec<u8> = [10i32, 11, 12, 0x0102_0304, 14, 15]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let mut buf = [0i32; 16];
+        let base = buf.as_mut_ptr().wrapping_add(8) as *mut u8;
+        // 14 bytes: three ints and half of the fourth, of element 0.
+        // SAFETY: the type spans ints -3..2 of `base`, inside `buf`.
+        let n = unsafe { t.unpack(&data[..14], base, 2) };
+        assert_eq!(n, 14);
+        // (the low two bytes of 0x01020304 landed, little-endian)
+        assert_eq!(&buf[5..10], &[12, 0x0304, 0, 10, 11]);
+        // More data than count elements: only count elements are consumed.
+        let mut buf = [0i32; 16];
+        let base = buf.as_mut_ptr().wrapping_add(8) as *mut u8;
+        // SAFETY: as above, one element.
+        let n = unsafe { t.unpack(&data, base, 1) };
+        assert_eq!(n, 16);
+        assert_eq!(&buf[5..10], &[12, 0x0102_0304, 0, 10, 11]);
+        // Contiguous fast path, partial.
+        let c = TypeMap::contiguous(4, &i, INT);
+        let mut buf = [0i32; 4];
+        // SAFETY: `buf` holds one element of c.
+        let n = unsafe { c.unpack(&data[..9], buf.as_mut_ptr() as *mut u8, 1) };
+        assert_eq!((n, buf[0], buf[1]), (9, 10, 11));
+    }
+
+    #[test]
+    fn elements_counts_basic_values_and_rejects_partial_ones() {
+        let t = strukt(&[1, 1], &[0, 4], &[&int(), &pre(DOUBLE)]);
+        assert_eq!(t.size, 12);
+        // MPICH gives 0,1,1,2,3,3,4 (it rounds down the partial double).
+        let got: Vec<_> = [0, 4, 6, 12, 16, 20, 24]
+            .iter()
+            .map(|&b| t.elements(b))
+            .collect();
+        assert_eq!(
+            got,
+            [Some(0), Some(1), None, Some(2), Some(3), None, Some(4)]
+        );
+        let v = TypeMap::vector(3, 2, 4, &int(), INT);
+        assert_eq!(v.elements(24 * 2 + 8), Some(14));
+        assert_eq!(v.elements(3), None);
+        let e = TypeMap::contiguous(0, &int(), INT);
+        assert_eq!((e.elements(0), e.elements(4)), (Some(0), None));
+        let c = TypeMap::contiguous(2, &pre(0x4c001041), 0); // C_DOUBLE_COMPLEX
+        assert_eq!((c.elements(32), c.elements(8)), (Some(2), None));
+    }
+
+    fn ext32(t: &TypeMap, native: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        assert_eq!(native.len() % t.extent as usize, 0);
+        let count = native.len() / t.extent as usize;
+        // SAFETY: `native` holds `count` elements of a type with lb 0.
+        unsafe { t.pack_external32(native.as_ptr(), count, &mut out) };
+        assert_eq!(out.len(), t.external32_size() * count);
+        let mut back = vec![0u8; native.len()];
+        // SAFETY: as above, writable.
+        let n = unsafe { t.unpack_external32(&out, back.as_mut_ptr(), count) };
+        assert_eq!(n, out.len());
+        // Every data byte comes back (padding is not in external32).
+        for i in 0..count {
+            for b in t.blocks() {
+                let at = i * t.extent as usize + b.disp as usize;
+                assert_eq!(back[at..at + b.len], native[at..at + b.len]);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn external32_is_big_endian_with_binary128_long_double() {
+        assert_eq!(ext32(&int(), &7i32.to_ne_bytes()), [0, 0, 0, 7]);
+        assert_eq!(
+            ext32(&pre(DOUBLE), &1.0f64.to_ne_bytes()),
+            [0x3f, 0xf0, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            ext32(&pre(0x4c000807), &(-2i64).to_ne_bytes()),
+            (-2i64).to_be_bytes()
+        );
+        assert_eq!(ext32(&pre(CHAR), b"a"), b"a");
+        assert_eq!(ext32(&pre(0x4c00013f), &[1]), [1]); // C_BOOL
+        assert_eq!(
+            ext32(&pre(0x4c00040e), &0x263au32.to_ne_bytes()),
+            [0, 0, 0x26, 0x3a]
+        );
+        // long double 1.5: x87 exponent 0x3fff, mantissa 0xc000...; binary128
+        // 1.5 is 0x3fff8000...
+        let mut ld = [0u8; 16];
+        ld[..8].copy_from_slice(&0xc000_0000_0000_0000u64.to_le_bytes());
+        ld[8..10].copy_from_slice(&0x3fffu16.to_le_bytes());
+        let mut q = vec![0x3f, 0xff, 0x80];
+        q.resize(16, 0);
+        assert_eq!(ext32(&pre(0x4c00100c), &ld), q);
+        // 1 + 2^-63, exact in both.
+        ld[..8].copy_from_slice(&0x8000_0000_0000_0001u64.to_le_bytes());
+        let e = ext32(&pre(0x4c00100c), &ld);
+        assert_eq!(
+            u128::from_be_bytes(e.try_into().unwrap()),
+            (0x3fffu128 << 112) | (1 << 49)
+        );
+        // C_DOUBLE_COMPLEX 1 + 2i: each part big-endian.
+        let z: Vec<u8> = [1.0f64, 2.0].iter().flat_map(|v| v.to_ne_bytes()).collect();
+        let want: Vec<u8> = [1.0f64, 2.0].iter().flat_map(|v| v.to_be_bytes()).collect();
+        assert_eq!(ext32(&pre(0x4c001041), &z), want);
+        // DOUBLE_INT: 12 bytes each, no padding.
+        let mut di = [0u8; 32];
+        di[..8].copy_from_slice(&2.0f64.to_ne_bytes());
+        di[8..12].copy_from_slice(&5i32.to_ne_bytes());
+        di[16..24].copy_from_slice(&(-1.0f64).to_ne_bytes());
+        di[24..28].copy_from_slice(&6i32.to_ne_bytes());
+        let e = ext32(&pre(Pair::DoubleInt.handle()), &di);
+        assert_eq!(e.len(), 24);
+        assert_eq!(&e[..12], &[0x40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5]);
+        // A short buffer stops at the last whole value.
+        let t = TypeMap::contiguous(3, &int(), INT);
+        let mut buf = [0i32; 3];
+        // SAFETY: `buf` is one element of t.
+        let n = unsafe {
+            t.unpack_external32(&[0, 0, 0, 1, 0, 0, 0, 2, 9], buf.as_mut_ptr() as *mut u8, 1)
+        };
+        assert_eq!((n, buf), (8, [1, 2, 0]));
+    }
+
+    #[test]
+    fn match_size_gives_mpichs_fortran_sized_types() {
+        assert_eq!(match_size(TYPECLASS_REAL, 4), Some(0x4c000427));
+        assert_eq!(match_size(TYPECLASS_REAL, 8), Some(0x4c000829));
+        assert_eq!(match_size(TYPECLASS_REAL, 16), Some(0x4c00102b));
+        assert_eq!(match_size(TYPECLASS_REAL, 2), None);
+        assert_eq!(match_size(TYPECLASS_INTEGER, 1), Some(0x4c00012d));
+        assert_eq!(match_size(TYPECLASS_INTEGER, 8), Some(0x4c000831));
+        assert_eq!(match_size(TYPECLASS_INTEGER, 16), None);
+        assert_eq!(match_size(TYPECLASS_COMPLEX, 8), Some(0x4c000828));
+        assert_eq!(match_size(TYPECLASS_COMPLEX, 32), Some(0x4c00202c));
+        assert_eq!(match_size(TYPECLASS_COMPLEX, 4), None);
+        assert_eq!(match_size(9, 4), None);
+    }
+}
