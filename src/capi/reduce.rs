@@ -448,3 +448,378 @@ fn loc<V: Ordered, I: Ordered>(max: bool, invec: &[u8], inout: &mut [u8]) -> Res
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capi::typemap::TypeMap;
+    use PredefOp::*;
+
+    fn pre(h: i32) -> TypeMap {
+        TypeMap::predefined(h).unwrap()
+    }
+
+    fn bytes<T: Copy, const N: usize>(v: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {
+        v.iter().flat_map(|&x| f(x)).collect()
+    }
+
+    /// Applies `op` to i32 operands of type `t`; returns inout.
+    fn ints(op: PredefOp, t: i32, a: &[i32], b: &[i32]) -> Result<Vec<i32>, String> {
+        let a = bytes(a, i32::to_ne_bytes);
+        let mut b = bytes(b, i32::to_ne_bytes);
+        apply(op, &pre(t), &a, &mut b)?;
+        Ok(b.chunks(4)
+            .map(|c| i32::from_ne_bytes(c.try_into().unwrap()))
+            .collect())
+    }
+
+    const INT: i32 = 0x4c000405;
+    const UNSIGNED: i32 = 0x4c000406;
+    const DOUBLE: i32 = 0x4c00080b;
+    const BYTE: i32 = 0x4c00010d;
+    const C_BOOL: i32 = 0x4c00013f;
+    const LOGICAL: i32 = 0x4c00041d;
+    const LONG_DOUBLE: i32 = 0x4c00100c;
+
+    #[test]
+    fn handles_round_trip() {
+        for (k, &op) in PredefOp::ALL.iter().enumerate() {
+            assert_eq!(op.handle(), 0x5800_0001 + k as i32);
+            assert_eq!(PredefOp::from_handle(op.handle()), Some(op));
+        }
+        assert_eq!(PredefOp::from_handle(0x5800_0003), Some(Sum));
+        assert_eq!(PredefOp::from_handle(0x5800_000b), Some(Minloc));
+        assert_eq!(PredefOp::from_handle(0x5800_0000), None);
+        assert_eq!(PredefOp::from_handle(0x5800_000f), None);
+        assert_eq!(PredefOp::from_handle(0x1800_0000), None);
+        assert_eq!(Bxor.name(), "MPI_BXOR");
+    }
+
+    #[test]
+    fn integer_arithmetic_and_bits() {
+        let a = [3, -7, i32::MAX, 0b1100];
+        let b = [5, 2, 1, 0b1010];
+        assert_eq!(ints(Sum, INT, &a, &b).unwrap(), [8, -5, i32::MIN, 22]);
+        assert_eq!(ints(Prod, INT, &a, &b).unwrap(), [15, -14, i32::MAX, 120]);
+        assert_eq!(ints(Max, INT, &a, &b).unwrap(), [5, 2, i32::MAX, 12]);
+        assert_eq!(ints(Min, INT, &a, &b).unwrap(), [3, -7, 1, 10]);
+        assert_eq!(ints(Band, INT, &a, &b).unwrap(), [1, 0, 1, 0b1000]);
+        assert_eq!(ints(Bor, INT, &a, &b).unwrap(), [7, -5, i32::MAX, 0b1110]);
+        assert_eq!(
+            ints(Bxor, INT, &a, &b).unwrap(),
+            [6, -5, i32::MAX - 1, 0b0110]
+        );
+        // Unsigned compares as unsigned: -1 is the largest.
+        assert_eq!(ints(Max, UNSIGNED, &[-1, 1], &[5, 2]).unwrap(), [-1, 2]);
+        assert_eq!(ints(Max, INT, &[-1, 1], &[5, 2]).unwrap(), [5, 2]);
+        // Logical on C integers: 0/1 results.
+        let (a, b) = ([0, 0, 4, 9], [0, -3, 0, 2]);
+        assert_eq!(ints(Land, INT, &a, &b).unwrap(), [0, 0, 0, 1]);
+        assert_eq!(ints(Lor, INT, &a, &b).unwrap(), [0, 1, 1, 1]);
+        assert_eq!(ints(Lxor, INT, &a, &b).unwrap(), [0, 1, 1, 0]);
+        // Fortran integers and multi-language types.
+        assert_eq!(ints(Sum, 0x4c00041b, &[2], &[40]).unwrap(), [42]);
+        let mut b = bytes(&[-5i64], i64::to_ne_bytes);
+        apply(
+            Min,
+            &pre(0x4c000843),
+            &bytes(&[7i64], i64::to_ne_bytes),
+            &mut b,
+        )
+        .unwrap();
+        assert_eq!(b, (-5i64).to_ne_bytes());
+        // MPICH's extension: MPI_CHAR sums.
+        let mut b = vec![100u8];
+        apply(Sum, &pre(0x4c000101), &[27], &mut b).unwrap();
+        assert_eq!(b, [127]);
+        // Signed char max is signed.
+        let mut b = vec![0x80u8];
+        apply(Max, &pre(0x4c000118), &[1], &mut b).unwrap();
+        assert_eq!(b, [1]);
+    }
+
+    #[test]
+    fn logical_and_byte_types() {
+        let mut b = vec![0, 1, 0, 1];
+        apply(Land, &pre(C_BOOL), &[0, 0, 1, 1], &mut b).unwrap();
+        assert_eq!(b, [0, 0, 0, 1]);
+        let mut b = vec![0, 1, 0, 1];
+        apply(Lxor, &pre(C_BOOL), &[0, 0, 1, 1], &mut b).unwrap();
+        assert_eq!(b, [0, 1, 1, 0]);
+        assert_eq!(
+            ints(Lor, LOGICAL, &[0, 0, 1], &[0, 1, 0]).unwrap(),
+            [0, 1, 1]
+        );
+        let mut b = vec![0b1010, 0xff];
+        apply(Bxor, &pre(BYTE), &[0b0110, 0x0f], &mut b).unwrap();
+        assert_eq!(b, [0b1100, 0xf0]);
+        for op in [Max, Sum, Land] {
+            assert!(apply(op, &pre(BYTE), &[1], &mut [2]).is_err(), "{op:?}");
+        }
+        for op in [Max, Sum, Band] {
+            assert!(apply(op, &pre(C_BOOL), &[1], &mut [1]).is_err(), "{op:?}");
+        }
+    }
+
+    #[test]
+    fn floating_point_and_complex() {
+        let a = bytes(&[1.5f64, -2.0, f64::NAN], f64::to_ne_bytes);
+        let mut b = bytes(&[2.25f64, -8.0, 1.0], f64::to_ne_bytes);
+        apply(Max, &pre(DOUBLE), &a, &mut b).unwrap();
+        // (NaN > 1.0 is false: inout's 1.0 stays, as MPICH's a > b ? a : b.)
+        assert_eq!(b, bytes(&[2.25f64, -2.0, 1.0], f64::to_ne_bytes));
+        apply(Sum, &pre(DOUBLE), &a[..16], &mut b[..16]).unwrap();
+        assert_eq!(b[..16], bytes(&[3.75f64, -4.0], f64::to_ne_bytes));
+        let mut b = bytes(&[3.0f32, 0.5], f32::to_ne_bytes);
+        apply(
+            Prod,
+            &pre(0x4c00040a),
+            &bytes(&[2.0f32, 0.5], f32::to_ne_bytes),
+            &mut b,
+        )
+        .unwrap();
+        assert_eq!(b, bytes(&[6.0f32, 0.25], f32::to_ne_bytes));
+        // (1+2i)(3+4i) = -5+10i; sum 4+6i.
+        for h in [0x4c001041, 0x4c001022, 0x4c001035] {
+            let a = bytes(&[1.0f64, 2.0], f64::to_ne_bytes);
+            let mut b = bytes(&[3.0f64, 4.0], f64::to_ne_bytes);
+            apply(Prod, &pre(h), &a, &mut b).unwrap();
+            assert_eq!(b, bytes(&[-5.0f64, 10.0], f64::to_ne_bytes));
+            apply(Sum, &pre(h), &a, &mut b).unwrap();
+            assert_eq!(b, bytes(&[-4.0f64, 12.0], f64::to_ne_bytes));
+        }
+        let mut b = bytes(&[3.0f32, 4.0], f32::to_ne_bytes);
+        apply(
+            Prod,
+            &pre(0x4c000840),
+            &bytes(&[1.0f32, 2.0], f32::to_ne_bytes),
+            &mut b,
+        )
+        .unwrap();
+        assert_eq!(b, bytes(&[-5.0f32, 10.0], f32::to_ne_bytes));
+        // Not defined: MAX on complex, bitwise on floats, logical on floats.
+        let z = bytes(&[1.0f64, 2.0], f64::to_ne_bytes);
+        let e = apply(Max, &pre(0x4c001041), &z, &mut z.clone()).unwrap_err();
+        assert_eq!(e, "MPI_MAX is not defined for MPI_C_DOUBLE_COMPLEX");
+        assert!(apply(Band, &pre(DOUBLE), &z[..8], &mut z[..8].to_vec()).is_err());
+        assert!(apply(Lor, &pre(DOUBLE), &z[..8], &mut z[..8].to_vec()).is_err());
+    }
+
+    /// An x87 long double (16 bytes) from mantissa and sign/exponent.
+    fn x87(mant: u64, sign_exp: u16) -> Vec<u8> {
+        let mut v = mant.to_le_bytes().to_vec();
+        v.extend(sign_exp.to_le_bytes());
+        v.resize(16, 0);
+        v
+    }
+
+    #[test]
+    fn long_double_is_exact_x87_arithmetic() {
+        let ld = pre(LONG_DOUBLE);
+        // 1.5 + 2.25 = 3.75
+        let mut b = x87(0x9000_0000_0000_0000, 0x4000);
+        apply(Sum, &ld, &x87(0xc000_0000_0000_0000, 0x3fff), &mut b).unwrap();
+        assert_eq!(b, x87(0xf000_0000_0000_0000, 0x4000));
+        // 1 + 2^-63: exact in x87's 64-bit mantissa (not in a double).
+        let mut b = x87(0x8000_0000_0000_0000, 0x3fff - 63);
+        apply(Sum, &ld, &x87(0x8000_0000_0000_0000, 0x3fff), &mut b).unwrap();
+        assert_eq!(b, x87(0x8000_0000_0000_0001, 0x3fff));
+        // -2 * 1.5 = -3; max(-3, 1) = 1.
+        let mut b = x87(0x8000_0000_0000_0000, 0xc000);
+        apply(Prod, &ld, &x87(0xc000_0000_0000_0000, 0x3fff), &mut b).unwrap();
+        assert_eq!(b, x87(0xc000_0000_0000_0000, 0xc000));
+        apply(Max, &ld, &x87(0x8000_0000_0000_0000, 0x3fff), &mut b).unwrap();
+        assert_eq!(b, x87(0x8000_0000_0000_0000, 0x3fff));
+        // C_LONG_DOUBLE_COMPLEX sum, and REAL16 (binary128) 1 + 2^-100.
+        let one = x87(0x8000_0000_0000_0000, 0x3fff);
+        let mut b = [one.clone(), one.clone()].concat();
+        apply(Sum, &pre(0x4c002042), &[one.clone(), one].concat(), &mut b).unwrap();
+        assert_eq!(b, [x87(1 << 63, 0x4000), x87(1 << 63, 0x4000)].concat());
+        let q = |bits: u128| bits.to_ne_bytes().to_vec();
+        let mut b = q(0x3fff << 112);
+        apply(Sum, &pre(0x4c00102b), &q((0x3fff - 100) << 112), &mut b).unwrap();
+        assert_eq!(b, q((0x3fff << 112) | (1 << 12)));
+    }
+
+    /// Packed pairs {value; int}: value bytes then the index.
+    fn pairs<V: Copy, const N: usize>(v: &[(V, i32)], f: impl Fn(V) -> [u8; N]) -> Vec<u8> {
+        v.iter()
+            .flat_map(|&(x, i)| f(x).into_iter().chain(i.to_ne_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn maxloc_and_minloc_keep_the_lower_index_on_ties() {
+        let di = pre(Pair::DoubleInt.handle());
+        let a = pairs(
+            &[(5.0f64, 3), (2.0, 7), (4.0, 9), (4.0, 1)],
+            f64::to_ne_bytes,
+        );
+        let b = pairs(
+            &[(1.0f64, 0), (2.0, 4), (4.0, 2), (4.0, 6)],
+            f64::to_ne_bytes,
+        );
+        let mut io = b.clone();
+        apply(Maxloc, &di, &a, &mut io).unwrap();
+        assert_eq!(
+            io,
+            pairs(
+                &[(5.0f64, 3), (2.0, 4), (4.0, 2), (4.0, 1)],
+                f64::to_ne_bytes
+            )
+        );
+        let mut io = b.clone();
+        apply(Minloc, &di, &a, &mut io).unwrap();
+        assert_eq!(
+            io,
+            pairs(
+                &[(1.0f64, 0), (2.0, 4), (4.0, 2), (4.0, 1)],
+                f64::to_ne_bytes
+            )
+        );
+        // 2INT, SHORT_INT, LONG_INT, FLOAT_INT
+        let mut io = pairs(&[(7i32, 5), (1, 1)], i32::to_ne_bytes);
+        let a = pairs(&[(7i32, 2), (0, 8)], i32::to_ne_bytes);
+        apply(Maxloc, &pre(Pair::TwoInt.handle()), &a, &mut io).unwrap();
+        assert_eq!(io, pairs(&[(7i32, 2), (1, 1)], i32::to_ne_bytes));
+        let mut io = pairs(&[(-3i16, 5)], i16::to_ne_bytes);
+        apply(
+            Minloc,
+            &pre(Pair::ShortInt.handle()),
+            &pairs(&[(-4i16, 6)], i16::to_ne_bytes),
+            &mut io,
+        )
+        .unwrap();
+        assert_eq!(io, pairs(&[(-4i16, 6)], i16::to_ne_bytes));
+        let mut io = pairs(&[(1i64 << 40, 5)], i64::to_ne_bytes);
+        apply(
+            Maxloc,
+            &pre(Pair::LongInt.handle()),
+            &pairs(&[(1i64 << 40, 4)], i64::to_ne_bytes),
+            &mut io,
+        )
+        .unwrap();
+        assert_eq!(io, pairs(&[(1i64 << 40, 4)], i64::to_ne_bytes));
+        let mut io = pairs(&[(0.5f32, 0)], f32::to_ne_bytes);
+        apply(
+            Maxloc,
+            &pre(Pair::FloatInt.handle()),
+            &pairs(&[(0.25f32, 1)], f32::to_ne_bytes),
+            &mut io,
+        )
+        .unwrap();
+        assert_eq!(io, pairs(&[(0.5f32, 0)], f32::to_ne_bytes));
+        // 2REAL: the index is a REAL too.
+        let two_real = |v: &[f32]| bytes(v, f32::to_ne_bytes);
+        let mut io = two_real(&[2.0, 8.0]);
+        apply(
+            Minloc,
+            &pre(Pair::TwoReal.handle()),
+            &two_real(&[2.0, 3.0]),
+            &mut io,
+        )
+        .unwrap();
+        assert_eq!(io, two_real(&[2.0, 3.0]));
+        // LONG_DOUBLE_INT: 20 packed bytes.
+        let ldi = |m: u64, e: u16, i: i32| [x87(m, e), i.to_ne_bytes().to_vec()].concat();
+        let mut io = ldi(1 << 63, 0x3fff, 9);
+        apply(
+            Maxloc,
+            &pre(Pair::LongDoubleInt.handle()),
+            &ldi(1 << 63, 0x4000, 3),
+            &mut io,
+        )
+        .unwrap();
+        assert_eq!(io, ldi(1 << 63, 0x4000, 3));
+        // A derived type of pairs, and the pairs only with MINLOC/MAXLOC.
+        let t = TypeMap::contiguous(2, &di, 0);
+        let a = pairs(&[(1.0f64, 1), (9.0, 2)], f64::to_ne_bytes);
+        let mut io = pairs(&[(3.0f64, 0), (3.0, 0)], f64::to_ne_bytes);
+        apply(Maxloc, &t, &a, &mut io).unwrap();
+        assert_eq!(io, pairs(&[(3.0f64, 0), (9.0, 2)], f64::to_ne_bytes));
+        let e = apply(Sum, &pre(Pair::TwoInt.handle()), &[0; 8], &mut [0; 8]).unwrap_err();
+        assert_eq!(e, "MPI_SUM is not defined for MPI_2INT");
+        let e = apply(Maxloc, &pre(INT), &[0; 8], &mut [0; 8]).unwrap_err();
+        assert_eq!(e, "MPI_MAXLOC is not defined for MPI_INT");
+        assert!(apply(Maxloc, &di, &[0; 10], &mut [0; 10]).is_err());
+    }
+
+    #[test]
+    fn derived_types_reduce_by_their_basic_type() {
+        let i = pre(INT);
+        let v = TypeMap::vector(2, 2, 3, &i, INT);
+        assert_eq!(
+            {
+                let a = bytes(&[1, 2, 3, 4], i32::to_ne_bytes);
+                let mut b = bytes(&[10, 20, 30, 40], i32::to_ne_bytes);
+                apply(Sum, &v, &a, &mut b).unwrap();
+                b
+            },
+            bytes(&[11, 22, 33, 44], i32::to_ne_bytes)
+        );
+        let d = pre(DOUBLE);
+        let s = TypeMap::structure(&[1, 1], &[0, 8], &[&i, &d], &[INT, DOUBLE]);
+        let e = apply(Sum, &s, &[0; 12], &mut [0; 12]).unwrap_err();
+        assert_eq!(
+            e,
+            "MPI_SUM is not defined for a derived datatype of mixed basic types"
+        );
+        let e = apply(
+            Band,
+            &TypeMap::contiguous(2, &d, DOUBLE),
+            &[0; 16],
+            &mut [0; 16],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "MPI_BAND is not defined for a derived datatype of MPI_DOUBLE"
+        );
+        // REPLACE and NO_OP take any type.
+        let mut b = vec![0u8; 12];
+        apply(NoOp, &s, &[7; 12], &mut b).unwrap();
+        assert_eq!(b, [0; 12]);
+        apply(Replace, &s, &[7; 12], &mut b).unwrap();
+        assert_eq!(b, [7; 12]);
+        // Empty type: nothing to do.
+        apply(Sum, &TypeMap::contiguous(0, &i, INT), &[], &mut []).unwrap();
+        // Lengths must agree and be whole values.
+        assert!(apply(Sum, &i, &[0; 4], &mut [0; 8]).is_err());
+        assert!(apply(Sum, &i, &[0; 6], &mut [0; 6]).is_err());
+        // WCHAR and PACKED reduce with nothing.
+        for h in [0x4c00040e, 0x4c00010f] {
+            for &op in &PredefOp::ALL[..12] {
+                let n = pre(h).size;
+                assert!(apply(op, &pre(h), &vec![0; n], &mut vec![0; n]).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn unaligned_operands() {
+        let mut raw = [0u8; 1 + 16];
+        raw[1..].copy_from_slice(&bytes(&[1.0f64, 2.0], f64::to_ne_bytes));
+        let mut io = [0u8; 3 + 16];
+        io[3..].copy_from_slice(&bytes(&[0.5f64, 0.25], f64::to_ne_bytes));
+        apply(Sum, &pre(DOUBLE), &raw[1..], &mut io[3..]).unwrap();
+        assert_eq!(io[3..], bytes(&[1.5f64, 2.25], f64::to_ne_bytes));
+    }
+
+    #[test]
+    fn every_op_and_basic_type_follows_the_standards_table() {
+        // Every combination either succeeds on zeros or names both.
+        for &p in Prim::ALL {
+            for &op in &PredefOp::ALL[..12] {
+                let n = p.size();
+                let r = apply(op, &pre(p.handle()), &vec![0; n], &mut vec![0; n]);
+                match r {
+                    Ok(()) => assert!(op.applies_to(p.op_group()), "{op:?} {p:?}"),
+                    Err(e) => {
+                        assert!(!op.applies_to(p.op_group()));
+                        assert!(e.contains(op.name()) && e.contains(p.name()), "{e}");
+                    }
+                }
+            }
+        }
+    }
+}
