@@ -246,7 +246,7 @@ fn shmpi_lib_links_point_at_the_newest_library() {
     let shmrun = install(SHMRUN, &bin);
     fs::remove_dir_all(&lib).unwrap();
     let out = line(
-        &mut command(
+        command(
             &shmrun,
             &["-n", "1", "sh", "-c", "echo \"$LD_LIBRARY_PATH\""],
         )
