@@ -20,6 +20,7 @@
 //! | `SHMPI_FD`    | the descriptor of the segment's memfd          |
 //! | `PMI_RANK`    | as `SHMPI_RANK`, for tools that read PMI's     |
 //! | `PMI_SIZE`    | as `SHMPI_SIZE`                                |
+//! | `LD_LIBRARY_PATH` | shmpi's link directory, then shmrun's value |
 //!
 //! The segment records whether ranks may copy from each other with
 //! cross-memory attach: shmrun runs `shm::cma::probe` once, unless
@@ -27,6 +28,24 @@
 //! shmrun's standard input unless that is a terminal (the ranks run in a
 //! background process group, where reading the terminal would stop them);
 //! every other rank reads `/dev/null`.
+//!
+//! # C programs
+//!
+//! Before starting any rank, shmrun makes sure a C program will load
+//! shmpi's C library: it sets up the link directory `shmpi-lib/` beside
+//! itself (links `libmpi.so.12` and `libmpich.so.12` to the newest
+//! `libshmpi.so`; see `c_library.rs`, shared with `shmpicc`) and puts it
+//! first in the ranks' `LD_LIBRARY_PATH`. That covers programs built with
+//! `shmpicc`, with MPICH's `mpicc` and Debian's MPICH-built binaries (which
+//! need `libmpich.so.12`). When no library has been built, nothing is set,
+//! and a program that needs one gets a warning.
+//!
+//! It also reads PROGRAM's NEEDED entries (found in `PATH` as `execvp` would;
+//! a script, or a file that is not ELF or cannot be read, is not checked).
+//! A program linked against Open MPI (`libmpi.so.40`, or an older Open MPI
+//! library) cannot run on shmpi, whose binary interface is MPICH's, so
+//! shmrun refuses it with one line saying so, and exit status 1, before
+//! starting any rank.
 //!
 //! # Starting a rank
 //!
@@ -105,11 +124,12 @@
 //! the job hold a pipe open, shmrun stops waiting for more 1 s after the
 //! last rank exited, once the pipes hold nothing more to read.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -121,6 +141,9 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::unistd::Pid;
 
 use shmpi::shm::{cma, Segment, CAP_CMA};
+
+#[path = "c_library.rs"]
+mod c_library;
 
 /// How long ranks get between `SIGTERM` and `SIGKILL`.
 const TERM_GRACE: Duration = Duration::from_millis(200);
@@ -228,6 +251,13 @@ fn main() {
 /// Runs the job; returns shmrun's exit status.
 fn run(cli: &Cli) -> i32 {
     let n = cli.np as usize;
+    let library_path = match prepare_program(&cli.program) {
+        Ok(path) => path,
+        Err(why) => {
+            eprintln!("shmrun: {why}");
+            return 1;
+        }
+    };
     let no_cma = std::env::var_os("SHMPI_NO_CMA").is_some_and(|v| !v.is_empty() && v != "0");
     let caps = if !no_cma && cma::probe() { CAP_CMA } else { 0 };
     let (segment, memfd) = match Segment::create(n, caps) {
@@ -260,7 +290,7 @@ fn run(cli: &Cli) -> i32 {
 
     let pipes = if cli.tag_output { 2 * n } else { 0 };
     let child_setup = ChildSetup::new(&memfd, raise_open_file_limit(pipes + 64));
-    let mut job = Job::new(cli.tag_output);
+    let mut job = Job::new(cli.tag_output, library_path);
     for rank in 0..n {
         if let Err(e) = job.start(rank, n, cli, &memfd, child_setup) {
             job.end(
@@ -278,6 +308,100 @@ fn run(cli: &Cli) -> i32 {
     drop(segment);
     drop(memfd);
     status
+}
+
+/// Checks that `program` can run on shmpi and sets up the link directory
+/// (see "C programs" above); returns the ranks' `LD_LIBRARY_PATH`, or why
+/// the program cannot run.
+fn prepare_program(program: &OsStr) -> Result<Option<OsString>, String> {
+    let needed = c_library::resolve_program(program)
+        .and_then(|file| needed_libraries(&file))
+        .unwrap_or_default();
+    if let Some(open_mpi) = needed.iter().find(|name| is_open_mpi(name)) {
+        return Err(format!(
+            "{} is linked against Open MPI ({open_mpi}); shmpi runs programs built for the \
+             MPICH ABI: rebuild it with shmpicc (or MPICH's mpicc)",
+            program.to_string_lossy()
+        ));
+    }
+    let link_dir = c_library::exe_dir()
+        .map_err(|e| e.to_string())
+        .and_then(|dir| c_library::link_dir_for(&dir));
+    match link_dir {
+        Ok(dir) => {
+            let mut path = dir.into_os_string();
+            if let Some(old) = std::env::var_os("LD_LIBRARY_PATH").filter(|p| !p.is_empty()) {
+                path.push(":");
+                path.push(old);
+            }
+            Ok(Some(path))
+        }
+        Err(why) => {
+            if let Some(mpi) = needed.iter().find(|name| is_mpich_abi(name)) {
+                eprintln!(
+                    "shmrun: warning: {} needs {mpi}, but {why}",
+                    program.to_string_lossy()
+                );
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// The NEEDED entries of an ELF file's dynamic section; `None` when it
+/// cannot be read or is not ELF (a script, say).
+fn needed_libraries(path: &Path) -> Option<Vec<String>> {
+    use object::read::elf::{Dyn, FileHeader};
+    use object::read::ReadCache;
+
+    fn needed<Elf: FileHeader<Endian = object::Endianness>>(
+        data: &ReadCache<File>,
+    ) -> Option<Vec<String>> {
+        let header = Elf::parse(data).ok()?;
+        let endian = header.endian().ok()?;
+        let sections = header.sections(endian, data).ok()?;
+        let Some((entries, strings_index)) = sections.dynamic(endian, data).ok()? else {
+            return Some(Vec::new()); // statically linked
+        };
+        let strings = sections.strings(endian, data, strings_index).ok()?;
+        let names = entries
+            .iter()
+            .filter(|entry| entry.tag32(endian) == Some(object::elf::DT_NEEDED))
+            .filter_map(|entry| strings.get(entry.val32(endian)?).ok())
+            .map(|name| String::from_utf8_lossy(name).into_owned())
+            .collect();
+        Some(names)
+    }
+
+    let data = ReadCache::new(File::open(path).ok()?);
+    match object::FileKind::parse(&data).ok()? {
+        object::FileKind::Elf64 => needed::<object::elf::FileHeader64<object::Endianness>>(&data),
+        object::FileKind::Elf32 => needed::<object::elf::FileHeader32<object::Endianness>>(&data),
+        _ => None,
+    }
+}
+
+/// Whether a NEEDED name is one of Open MPI's libraries: `libmpi.so.40`
+/// (Open MPI 3 to 5), `.20` (2.x), `.0`/`.1` (1.x), or its runtime and
+/// language-binding libraries. (Open MPI 1.10's `libmpi.so.12` clashes
+/// with MPICH's name and cannot be told apart by it; its `libopen-rte` can.)
+fn is_open_mpi(name: &str) -> bool {
+    matches!(
+        name,
+        "libmpi.so.40" | "libmpi.so.20" | "libmpi.so.1" | "libmpi.so.0"
+    ) || [
+        "libopen-rte.so",
+        "libopen-pal.so",
+        "libmpi_cxx.so",
+        "libmpi_mpifh.so",
+    ]
+    .iter()
+    .any(|prefix| name.starts_with(prefix))
+}
+
+/// Whether a NEEDED name is the MPICH ABI's library, which shmpi provides.
+fn is_mpich_abi(name: &str) -> bool {
+    matches!(name, "libmpi.so.12" | "libmpich.so.12")
 }
 
 /// Whether shmrun was started with `sig` ignored (as `nohup` does with
@@ -544,6 +668,8 @@ struct Ending {
 
 struct Job {
     tag_output: bool,
+    /// The ranks' `LD_LIBRARY_PATH`, when shmpi's link directory is set up.
+    library_path: Option<OsString>,
     ranks: Vec<Rank>,
     /// The process group of the ranks: rank 0's pid.
     group: Option<Pid>,
@@ -554,9 +680,10 @@ struct Job {
 }
 
 impl Job {
-    fn new(tag_output: bool) -> Job {
+    fn new(tag_output: bool, library_path: Option<OsString>) -> Job {
         Job {
             tag_output,
+            library_path,
             ranks: Vec::new(),
             group: None,
             streams: Vec::new(),
@@ -584,6 +711,9 @@ impl Job {
             .env("PMI_RANK", rank.to_string())
             .env("PMI_SIZE", size.to_string())
             .process_group(self.group.map_or(0, Pid::as_raw));
+        if let Some(path) = &self.library_path {
+            cmd.env("LD_LIBRARY_PATH", path);
+        }
         if rank != 0 || std::io::stdin().is_terminal() {
             cmd.stdin(Stdio::null());
         }
@@ -846,6 +976,43 @@ mod tests {
         assert!(parse_secs("-1").is_err());
         assert!(parse_secs("nan").is_err());
         assert!(parse_secs("x").is_err());
+    }
+
+    #[test]
+    fn open_mpi_libraries_are_told_from_mpich() {
+        for name in [
+            "libmpi.so.40",
+            "libmpi.so.20",
+            "libopen-rte.so.12",
+            "libmpi_cxx.so.40",
+        ] {
+            assert!(is_open_mpi(name), "{name}");
+        }
+        for name in [
+            "libmpi.so.12",
+            "libmpich.so.12",
+            "libc.so.6",
+            "libmpi.so.400",
+        ] {
+            assert!(!is_open_mpi(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn needed_of_this_test_binary() {
+        let me = std::env::current_exe().unwrap();
+        let needed = needed_libraries(&me).unwrap();
+        assert!(
+            needed.iter().any(|n| n.starts_with("libc.so")),
+            "{needed:?}"
+        );
+        // A script is not ELF: not checked.
+        assert_eq!(needed_libraries(Path::new("/bin/sh")).map(|_| ()), Some(()));
+        let script = std::env::temp_dir().join(format!("shmrun-script-{}", std::process::id()));
+        std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
+        assert_eq!(needed_libraries(&script), None);
+        std::fs::remove_file(&script).unwrap();
+        assert_eq!(needed_libraries(Path::new("/nonexistent/program")), None);
     }
 
     #[test]
