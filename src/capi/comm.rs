@@ -1,12 +1,26 @@
 //! Communicators and groups: their handles, and the entry points that
-//! make, compare, name and free them.
+//! make, compare, name and free communicators (the group calls are in
+//! [`super::group`]).
+//!
+//! Every communicator is an intracommunicator of processes on one machine:
+//! MPI_Comm_split_type with MPI_COMM_TYPE_SHARED keeps all of them, there
+//! is no parent (no MPI_Comm_spawn), and no intercommunicator exists.
+//! MPI_Comm_create is a split (colour: the group, key: the rank in it);
+//! MPI_Comm_create_group, which only the members call, agrees on a context
+//! by point-to-point messages among them.
+//!
+//! User error handlers are counted: one reference per handle the program
+//! holds (MPI_Comm_create_errhandler, MPI_Comm_get_errhandler), released
+//! by MPI_Errhandler_free; a handler is dropped once no handle is held
+//! and no communicator uses it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::os::raw::{c_char, c_int};
 
 use super::consts::*;
 use super::errors::call;
 use super::handle::{Kind, Table};
+use super::info::{info_of, new_info, InfoObj};
 use super::state::{with, Mpi};
 use super::{mpi_fn, out, read_str, write_str};
 use crate::api::comm::Communicator;
@@ -22,6 +36,8 @@ pub struct CommObj {
     pub name: String,
     /// Attributes: keyval -> value.
     pub attrs: BTreeMap<c_int, usize>,
+    /// Info hints (MPI_Comm_set_info, MPI_Comm_dup_with_info).
+    pub info: InfoObj,
 }
 
 impl CommObj {
@@ -32,6 +48,7 @@ impl CommObj {
             errhandler: MPI_ERRORS_ARE_FATAL,
             name: name.into(),
             attrs: BTreeMap::new(),
+            info: Vec::new(),
         }
     }
 }
@@ -49,6 +66,8 @@ pub struct Comms {
     pub table: Table<CommObj>,
     /// Groups made by the program.
     pub groups: Table<GroupObj>,
+    /// Handles the program holds of each user error handler.
+    pub errh_refs: HashMap<c_int, usize>,
 }
 
 impl Default for Comms {
@@ -58,6 +77,7 @@ impl Default for Comms {
             selfc: None,
             table: Table::new(Kind::Comm),
             groups: Table::new(Kind::Group),
+            errh_refs: HashMap::new(),
         }
     }
 }
@@ -112,6 +132,15 @@ impl Comms {
         }
     }
 
+    /// Whether some communicator uses error handler `h`.
+    pub fn uses_errhandler(&self, h: c_int) -> bool {
+        self.world
+            .iter()
+            .chain(self.selfc.iter())
+            .any(|c| c.errhandler == h)
+            || self.table.iter().any(|(_, c)| c.errhandler == h)
+    }
+
     /// A handle for a new group (MPI_GROUP_EMPTY when it is empty).
     pub fn new_group(&mut self, g: GroupObj) -> c_int {
         if g.is_empty() {
@@ -143,6 +172,18 @@ pub fn comm_of(h: c_int) -> Result<Communicator> {
 }
 
 impl Mpi {
+    /// Drops user error handler `h` if the program holds no handle of it
+    /// and no communicator uses it.
+    pub fn collect_errhandler(&mut self, h: c_int) {
+        if self.errors.handlers.get(h).is_some()
+            && self.comms.errh_refs.get(&h).copied().unwrap_or(0) == 0
+            && !self.comms.uses_errhandler(h)
+        {
+            self.errors.handlers.remove(h);
+            self.comms.errh_refs.remove(&h);
+        }
+    }
+
     /// Refuses calls before MPI_Init and after MPI_Finalize.
     pub fn check_running(&self) -> Result<()> {
         match self.phase {
@@ -198,7 +239,15 @@ mpi_fn! {
             out("newcomm", newcomm, MPI_COMM_NULL)?;
             let d = c.dup()?;
             register(Some(d), comm, newcomm)?;
-            super::attr::copy_comm_attrs(comm, unsafe { *newcomm })
+            // SAFETY: `out` checked `newcomm` is not null.
+            let new = unsafe { *newcomm };
+            with(|m| {
+                let hints = m.comms.get(comm).map(|c| c.info.clone()).unwrap_or_default();
+                if let Some(n) = m.comms.get_mut(new) {
+                    n.info = hints;
+                }
+            });
+            super::attr::copy_comm_attrs(comm, new)
         })
     }
 }
@@ -231,7 +280,11 @@ mpi_fn! {
             }
             comm_of(h)?;
             super::attr::delete_comm_attrs(h)?;
-            with(|m| m.comms.table.remove(h));
+            with(|m| {
+                if let Some(c) = m.comms.table.remove(h) {
+                    m.collect_errhandler(c.errhandler);
+                }
+            });
             // SAFETY: checked non-null above.
             unsafe { *comm = MPI_COMM_NULL };
             Ok(())
@@ -299,34 +352,55 @@ mpi_fn! {
     }
 }
 
+/// Sets the error handler of `comm` (MPI_Comm_set_errhandler).
+pub fn set_errhandler(comm: c_int, errhandler: c_int) -> Result<()> {
+    with(|m| {
+        m.check_running()?;
+        if m.errors.handler(errhandler).is_none() {
+            return if errhandler == MPI_ERRHANDLER_NULL {
+                mpi_err!(Arg, "errhandler is MPI_ERRHANDLER_NULL")
+            } else {
+                mpi_err!(Arg, "{errhandler:#x} is not a valid error handler")
+            };
+        }
+        let old = match m.comms.get_mut(comm) {
+            Some(c) => std::mem::replace(&mut c.errhandler, errhandler),
+            None => return bad_comm(comm),
+        };
+        m.collect_errhandler(old);
+        Ok(())
+    })
+}
+
+/// The error handler of `comm`: a new handle the program holds (and
+/// frees with MPI_Errhandler_free).
+pub fn get_errhandler(comm: c_int) -> Result<c_int> {
+    with(|m| {
+        m.check_running()?;
+        let h = match m.comms.get(comm) {
+            Some(c) => c.errhandler,
+            None => return bad_comm(comm),
+        };
+        if m.errors.handlers.get(h).is_some() {
+            *m.comms.errh_refs.entry(h).or_insert(0) += 1;
+        }
+        Ok(h)
+    })
+}
+
 mpi_fn! {
     fn MPI_Comm_set_errhandler / PMPI_Comm_set_errhandler(comm: c_int, errhandler: c_int) -> c_int {
-        call("MPI_Comm_set_errhandler", comm, || {
-            with(|m| {
-                m.check_running()?;
-                if m.errors.handler(errhandler).is_none() {
-                    return mpi_err!(Arg, "{errhandler:#x} is not a valid error handler");
-                }
-                match m.comms.get_mut(comm) {
-                    Some(c) => {
-                        c.errhandler = errhandler;
-                        Ok(())
-                    }
-                    None => bad_comm(comm),
-                }
-            })
-        })
+        call("MPI_Comm_set_errhandler", comm, || set_errhandler(comm, errhandler))
     }
 }
 
 mpi_fn! {
     fn MPI_Comm_get_errhandler / PMPI_Comm_get_errhandler(comm: c_int, errhandler: *mut c_int) -> c_int {
         call("MPI_Comm_get_errhandler", comm, || {
-            let h = with(|m| {
-                m.check_running()?;
-                m.comms.get(comm).map(|c| c.errhandler).map_or_else(|| bad_comm(comm), Ok)
-            })?;
-            out("errhandler", errhandler, h)
+            if errhandler.is_null() {
+                return mpi_err!(Arg, "errhandler is a null pointer");
+            }
+            out("errhandler", errhandler, get_errhandler(comm)?)
         })
     }
 }
@@ -338,5 +412,219 @@ mpi_fn! {
             let h = with(|m| m.comms.new_group(c.group().to_vec()));
             out("group", group, h)
         })
+    }
+}
+
+/// `MPI_COMM_TYPE_HW_GUIDED` and `MPI_COMM_TYPE_HW_UNGUIDED` (MPI-4).
+const MPI_COMM_TYPE_HW_GUIDED: c_int = 2;
+const MPI_COMM_TYPE_HW_UNGUIDED: c_int = 3;
+
+/// The hints of info handle `info` (none for MPI_INFO_NULL).
+fn hints(info: c_int) -> Result<InfoObj> {
+    if info == MPI_INFO_NULL {
+        Ok(Vec::new())
+    } else {
+        info_of(info)
+    }
+}
+
+/// Sets the hints of communicator `h`.
+fn set_hints(h: c_int, hints: InfoObj, merge: bool) -> Result<()> {
+    with(|m| match m.comms.get_mut(h) {
+        Some(c) if merge => {
+            for (k, v) in hints {
+                match c.info.iter_mut().find(|(a, _)| *a == k) {
+                    Some(e) => e.1 = v,
+                    None => c.info.push((k, v)),
+                }
+            }
+            Ok(())
+        }
+        Some(c) => {
+            c.info = hints;
+            Ok(())
+        }
+        None => bad_comm(h),
+    })
+}
+
+/// The ranks in `comm` of the members of group `g` (world ranks), or an
+/// MPI_ERR_GROUP error naming one that is not in `comm`.
+fn ranks_in(c: &Communicator, g: &[usize]) -> Result<Vec<usize>> {
+    g.iter()
+        .map(|w| match c.group().iter().position(|x| x == w) {
+            Some(r) => Ok(r),
+            None => mpi_err!(
+                Group,
+                "the group holds process {w} of MPI_COMM_WORLD, which is not in the communicator"
+            ),
+        })
+        .collect()
+}
+
+mpi_fn! {
+    fn MPI_Comm_create / PMPI_Comm_create(comm: c_int, group: c_int, newcomm: *mut c_int) -> c_int {
+        call("MPI_Comm_create", comm, || {
+            let c = comm_of(comm)?;
+            let g = with(|m| m.comms.group(group))?;
+            out("newcomm", newcomm, MPI_COMM_NULL)?;
+            let ranks = ranks_in(&c, &g)?;
+            // Disjoint groups may be given on different ranks (MPI-2.2):
+            // each group's colour is its lowest rank in `comm`.
+            let me = c.rank() as usize;
+            let (colour, key) = match ranks.iter().position(|&r| r == me) {
+                Some(k) => (ranks.iter().min().map(|&r| r as u32), k as c_int),
+                None => (None, 0),
+            };
+            let d = c.split(colour, key)?;
+            register(d, comm, newcomm)
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Comm_create_group / PMPI_Comm_create_group(comm: c_int, group: c_int, tag: c_int, newcomm: *mut c_int) -> c_int {
+        call("MPI_Comm_create_group", comm, || {
+            let c = comm_of(comm)?;
+            let g = with(|m| m.comms.group(group))?;
+            out("newcomm", newcomm, MPI_COMM_NULL)?;
+            if tag < 0 {
+                return mpi_err!(Tag, "tag {tag} is invalid (tags are 0..={})", i32::MAX);
+            }
+            ranks_in(&c, &g)?;
+            let me_world = c.group()[c.rank() as usize];
+            let Some(me) = g.iter().position(|&w| w == me_world) else {
+                // Only members call it; a non-member gets MPI_COMM_NULL (as MPICH).
+                return Ok(());
+            };
+            let members = crate::engine::coll::Comm::new(g.clone(), me, 0, 0);
+            // Messages of a context no communicator has (ids are below
+            // MAX_CONTEXTS): the parent's, with the top bit set.
+            let p2p_context = 0x8000_0000 | c.context_id();
+            let (ctx, seq) = c.engine().agree_context_among(&members, p2p_context, tag)?;
+            let d = c.derived(crate::engine::coll::Comm::new(g, me, ctx, seq));
+            register(Some(d), comm, newcomm)
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Comm_split_type / PMPI_Comm_split_type(comm: c_int, split_type: c_int, key: c_int, info: c_int, newcomm: *mut c_int) -> c_int {
+        call("MPI_Comm_split_type", comm, || {
+            let c = comm_of(comm)?;
+            let h = hints(info)?;
+            out("newcomm", newcomm, MPI_COMM_NULL)?;
+            // One machine: shared memory spans the whole communicator. A
+            // guided split names a resource; only "mpi_shared_memory" is
+            // known (others give MPI_COMM_NULL, as MPI-4 allows). No
+            // unguided split into strict subsets exists here, so it gives
+            // MPI_COMM_NULL too.
+            let whole = match split_type {
+                MPI_UNDEFINED => false,
+                MPI_COMM_TYPE_SHARED => true,
+                MPI_COMM_TYPE_HW_GUIDED => h
+                    .iter()
+                    .any(|(k, v)| k == "mpi_hw_resource_type" && v == "mpi_shared_memory"),
+                MPI_COMM_TYPE_HW_UNGUIDED => false,
+                t => {
+                    return mpi_err!(
+                        Arg,
+                        "split_type {t} is not MPI_COMM_TYPE_SHARED, MPI_COMM_TYPE_HW_GUIDED, MPI_COMM_TYPE_HW_UNGUIDED or MPI_UNDEFINED"
+                    )
+                }
+            };
+            // Always collective, so that ranks getting MPI_COMM_NULL still
+            // take part in the split of those that do not.
+            let d = c.split(whole.then_some(0), key)?;
+            register(d, comm, newcomm)
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Comm_dup_with_info / PMPI_Comm_dup_with_info(comm: c_int, info: c_int, newcomm: *mut c_int) -> c_int {
+        call("MPI_Comm_dup_with_info", comm, || {
+            let c = comm_of(comm)?;
+            let h = hints(info)?;
+            out("newcomm", newcomm, MPI_COMM_NULL)?;
+            let d = c.dup()?;
+            register(Some(d), comm, newcomm)?;
+            // SAFETY: `out` checked `newcomm` is not null.
+            let new = unsafe { *newcomm };
+            set_hints(new, h, false)?;
+            super::attr::copy_comm_attrs(comm, new)
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Comm_set_info / PMPI_Comm_set_info(comm: c_int, info: c_int) -> c_int {
+        call("MPI_Comm_set_info", comm, || {
+            comm_of(comm)?;
+            let h = hints(info)?;
+            set_hints(comm, h, true)
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Comm_get_info / PMPI_Comm_get_info(comm: c_int, info_used: *mut c_int) -> c_int {
+        call("MPI_Comm_get_info", comm, || {
+            if info_used.is_null() {
+                return mpi_err!(Arg, "info_used is a null pointer");
+            }
+            let h = with(|m| {
+                m.check_running()?;
+                m.comms.get(comm).map(|c| c.info.clone()).map_or_else(|| bad_comm(comm), Ok)
+            })?;
+            out("info_used", info_used, new_info(h))
+        })
+    }
+}
+
+mpi_fn! {
+    fn MPI_Comm_get_parent / PMPI_Comm_get_parent(parent: *mut c_int) -> c_int {
+        call("MPI_Comm_get_parent", MPI_COMM_SELF, || {
+            with(|m| m.check_running())?;
+            // No process is started by MPI_Comm_spawn here.
+            out("parent", parent, MPI_COMM_NULL)
+        })
+    }
+}
+
+/// The error of the intercommunicator calls: every communicator is an
+/// intracommunicator.
+fn not_inter<T>(comm: c_int) -> Result<T> {
+    comm_of(comm)?;
+    mpi_err!(Comm, "communicator {comm:#x} is not an intercommunicator")
+}
+
+mpi_fn! {
+    fn MPI_Comm_remote_size / PMPI_Comm_remote_size(comm: c_int, size: *mut c_int) -> c_int {
+        let _ = size;
+        call("MPI_Comm_remote_size", comm, || not_inter(comm))
+    }
+}
+
+mpi_fn! {
+    fn MPI_Comm_remote_group / PMPI_Comm_remote_group(comm: c_int, group: *mut c_int) -> c_int {
+        let _ = group;
+        call("MPI_Comm_remote_group", comm, || not_inter(comm))
+    }
+}
+
+mpi_fn! {
+    fn MPI_File_c2f / PMPI_File_c2f(file: *mut std::os::raw::c_void) -> c_int {
+        // No file can be opened (the I/O family is unsupported), so every
+        // MPI_File is MPI_FILE_NULL, whose Fortran handle is 0.
+        let _ = file;
+        0
+    }
+}
+
+mpi_fn! {
+    fn MPI_File_f2c / PMPI_File_f2c(file: c_int) -> *mut std::os::raw::c_void {
+        let _ = file;
+        std::ptr::null_mut()
     }
 }

@@ -344,6 +344,79 @@ impl Engine {
         Ok((ctx, max_last[0] as u32))
     }
 
+    /// Like [`Engine::agree_context`], among the members of `comm` only,
+    /// by point-to-point messages of context `p2p_context` and tag `tag`
+    /// (MPI_Comm_create_group: only the new communicator's members take
+    /// part, so no collective of a larger communicator can be used).
+    /// Member 0 gathers the free ids, picks one, then gathers and returns
+    /// the last sequence numbers.
+    pub(crate) fn agree_context_among(
+        &self,
+        comm: &Comm,
+        p2p_context: u32,
+        tag: i32,
+    ) -> Result<(u32, u32)> {
+        let env = |source: usize| super::Envelope {
+            context: p2p_context,
+            source: source as i32,
+            tag,
+        };
+        let me = comm.me as u32;
+        let free: Vec<u64> = self.contexts.borrow().used.iter().map(|w| !w).collect();
+        // Round 1: the free ids, combined at member 0, which answers the choice.
+        let ctx = if comm.me == 0 {
+            let mut all = free;
+            for r in 1..comm.size() {
+                let (b, _) = self.recv_vec(env(r))?;
+                for (a, t) in all.iter_mut().zip(b.chunks_exact(8)) {
+                    *a &= u64::from_le_bytes(t.try_into().expect("8 bytes"));
+                }
+            }
+            let ctx = all
+                .iter()
+                .enumerate()
+                .find(|(_, w)| **w != 0)
+                .map_or(u32::MAX, |(i, w)| (i * 64) as u32 + w.trailing_zeros());
+            for r in 1..comm.size() {
+                self.send(comm.ranks[r], p2p_context, me, tag, &ctx.to_le_bytes())?;
+            }
+            ctx
+        } else {
+            let bytes: Vec<u8> = free.iter().flat_map(|w| w.to_le_bytes()).collect();
+            self.send(comm.ranks[0], p2p_context, me, tag, &bytes)?;
+            let mut b = [0u8; 4];
+            self.recv(env(0), &mut b)?;
+            u32::from_le_bytes(b)
+        };
+        if ctx == u32::MAX {
+            return mpi_err!(
+                Other,
+                "comm create: all {MAX_CONTEXTS} communicator contexts are in use"
+            );
+        }
+        // Round 2: the largest last sequence number of that id.
+        let last = *self.contexts.borrow().last_seq.get(&ctx).unwrap_or(&0);
+        let seq = if comm.me == 0 {
+            let mut max = last;
+            for r in 1..comm.size() {
+                let mut b = [0u8; 4];
+                self.recv(env(r), &mut b)?;
+                max = max.max(u32::from_le_bytes(b));
+            }
+            for r in 1..comm.size() {
+                self.send(comm.ranks[r], p2p_context, me, tag, &max.to_le_bytes())?;
+            }
+            max
+        } else {
+            self.send(comm.ranks[0], p2p_context, me, tag, &last.to_le_bytes())?;
+            let mut b = [0u8; 4];
+            self.recv(env(0), &mut b)?;
+            u32::from_le_bytes(b)
+        };
+        self.contexts.borrow_mut().used[ctx as usize / 64] |= 1 << (ctx % 64);
+        Ok((ctx, seq))
+    }
+
     fn allreduce_u64(
         &self,
         comm: &Comm,
