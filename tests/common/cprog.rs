@@ -38,6 +38,11 @@ pub fn library() -> PathBuf {
 
 /// A directory with `libmpi.so`, `libmpi.so.12` and `libmpich.so.12` linking to the library.
 pub fn lib_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(make_lib_dir).clone()
+}
+
+fn make_lib_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shmpi-test-lib");
     std::fs::create_dir_all(&dir).unwrap();
     let lib = library();
