@@ -20,19 +20,23 @@
 //! names the call and the values, through the communicator's error handler.
 #![allow(clippy::missing_safety_doc)]
 
+pub mod address;
 pub mod attr;
 pub mod comm;
 pub mod consts;
 pub mod dtype;
 pub mod env;
 pub mod errors;
+pub mod family;
 pub mod handle;
 pub mod info;
 pub mod op;
 pub mod p2p;
 pub mod request;
 pub mod state;
+pub mod topo;
 pub mod typemap;
+pub mod unsupported;
 
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
