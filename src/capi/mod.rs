@@ -27,6 +27,7 @@
     clippy::too_many_arguments
 )]
 
+pub mod address;
 pub mod attr;
 pub mod comm;
 pub mod consts;
@@ -34,6 +35,7 @@ pub mod dtype;
 pub mod env;
 pub mod errhandler;
 pub mod errors;
+pub mod family;
 pub mod group;
 pub mod handle;
 pub mod info;
@@ -42,7 +44,9 @@ pub mod p2p;
 pub mod reduce;
 pub mod request;
 pub mod state;
+pub mod topo;
 pub mod typemap;
+pub mod unsupported;
 
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
