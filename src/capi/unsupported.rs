@@ -38,26 +38,6 @@ pub fn unsupported(name: &'static str) -> c_int {
     )
 }
 
-/// `MPI_File`: a pointer in MPICH's interface; shmpi opens no files, so
-/// the only one is MPI_FILE_NULL.
-pub type MpiFile = *mut c_void;
-
-mpi_fn! {
-    fn MPI_File_c2f / PMPI_File_c2f(file: MpiFile) -> c_int {
-        // The Fortran handle of MPI_FILE_NULL is 0; no other file exists.
-        let _ = file;
-        0
-    }
-}
-
-mpi_fn! {
-    fn MPI_File_f2c / PMPI_File_f2c(file: c_int) -> MpiFile {
-        // MPI_FILE_NULL, the only file (and the answer for an unknown one).
-        let _ = file;
-        std::ptr::null_mut()
-    }
-}
-
 /// A pointer exported as a constant data symbol (`T * const` in C).
 #[repr(transparent)]
 pub struct ConstPtr<T>(pub *mut T);
