@@ -17,12 +17,11 @@
 //! The functions of the header that return something other than an error
 //! code cannot be stubs; those of unsupported families are written here.
 
-use std::os::raw::{c_int, c_void};
+use std::os::raw::c_int;
 
 use super::consts::MPI_COMM_SELF;
 use super::errors::raise_code;
 use super::family::unsupported_message;
-use super::mpi_fn;
 use crate::error::ErrorClass;
 
 include!(concat!(env!("OUT_DIR"), "/unsupported.rs"));
