@@ -30,6 +30,7 @@ pub mod handle;
 pub mod info;
 pub mod op;
 pub mod p2p;
+pub mod reduce;
 pub mod request;
 pub mod state;
 pub mod typemap;
