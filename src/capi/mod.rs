@@ -21,6 +21,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 pub mod attr;
+pub mod coll;
 pub mod comm;
 pub mod consts;
 pub mod dtype;
