@@ -34,7 +34,7 @@ use super::op::{call_user, check_predef, op_of, OpRef, UserOp};
 use super::reduce;
 use super::typemap::TypeMap;
 use crate::api::comm::Communicator;
-use crate::error::{mpi_err, Result};
+use crate::error::{mpi_err, mpi_error, Result};
 use crate::shm::COLL_CHUNK;
 
 // ------------------------------------------------------------ arguments
@@ -113,7 +113,7 @@ fn check_root(c: &Communicator, root: c_int) -> Result<usize> {
 
 /// Refuses `sendbuf == recvbuf` (the standard asks for MPI_IN_PLACE).
 fn no_alias(sendbuf: *const c_void, recvbuf: *mut c_void, bytes: usize) -> Result<()> {
-    if bytes > 0 && sendbuf == recvbuf as *const c_void {
+    if bytes > 0 && std::ptr::eq(sendbuf, recvbuf) {
         return mpi_err!(
             Buffer,
             "sendbuf and recvbuf are the same buffer {sendbuf:?} (use MPI_IN_PLACE)"
@@ -924,7 +924,8 @@ fn reduce_local(
             let input = pack_parts(inbuf, std::slice::from_ref(&part), false)?;
             let mut space = Unpacked::new(inoutbuf, vec![part])?;
             space.load();
-            reduce::apply(p, &map, &input.data, space.bytes()).or_else(|e| mpi_err!(Op, "{e}"))?;
+            reduce::apply(p, &map, &input.data, space.bytes())
+                .map_err(|e| mpi_error!(Op, "{e}"))?;
             space.finish();
             Ok(())
         }
@@ -957,6 +958,7 @@ mpi_fn! {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn gather_uniform(
     sendbuf: *const c_void,
     scount: i64,

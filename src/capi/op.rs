@@ -14,7 +14,7 @@ use super::mpi_fn;
 use super::reduce::PredefOp;
 use super::state::with;
 use super::typemap::TypeMap;
-use crate::error::{mpi_err, Result};
+use crate::error::{mpi_err, mpi_error, Result};
 
 /// `void f(void *invec, void *inoutvec, int *len, MPI_Datatype *type)`.
 pub type UserFn = unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_int, *mut c_int);
@@ -138,7 +138,7 @@ pub unsafe fn call_user(
 
 /// Checks that predefined op `op` applies to datatype `t` (MPI_ERR_OP).
 pub fn check_predef(op: PredefOp, t: &TypeMap) -> Result<()> {
-    super::reduce::apply(op, t, &[], &mut []).or_else(|e| mpi_err!(Op, "{e}"))
+    super::reduce::apply(op, t, &[], &mut []).map_err(|e| mpi_error!(Op, "{e}"))
 }
 
 fn create(name: &'static str, f: UserFunction, commute: c_int, op: *mut c_int) -> c_int {
