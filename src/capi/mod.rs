@@ -29,6 +29,7 @@
 
 pub mod address;
 pub mod attr;
+pub mod coll;
 pub mod comm;
 pub mod consts;
 pub mod dtype;
