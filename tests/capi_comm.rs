@@ -6,18 +6,8 @@ mod common;
 
 use common::cprog::{check, compile, run};
 
-/// One test at a time: `cprog::lib_dir` (called by `run`) renames a
-/// symlink whose temporary name is per process, not per thread, so
-/// parallel tests of one binary can race on it.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 #[test]
 fn groups() {
-    let _g = serial();
     for out in check("groups", &[1, 2, 4, 8]) {
         assert!(out.contains("groups ok on"), "{out}");
     }
@@ -25,7 +15,6 @@ fn groups() {
 
 #[test]
 fn comms() {
-    let _g = serial();
     for out in check("comms", &[1, 2, 4, 8]) {
         assert!(out.contains("comms ok on"), "{out}");
     }
@@ -33,7 +22,6 @@ fn comms() {
 
 #[test]
 fn info() {
-    let _g = serial();
     for out in check("info", &[1, 2, 4, 8]) {
         assert!(out.contains("info ok on"), "{out}");
     }
@@ -41,7 +29,6 @@ fn info() {
 
 #[test]
 fn errhandler() {
-    let _g = serial();
     for out in check("errhandler", &[1, 2, 4, 8]) {
         assert!(out.contains("errhandler ok on"), "{out}");
     }
@@ -50,7 +37,6 @@ fn errhandler() {
 /// Runs the errhandler program in `mode` and checks that the job ended
 /// with one line from rank 0 naming `call` and `class`.
 fn fatal_ends_job(mode: &str, call: &str, class: &str) {
-    let _g = serial();
     let prog = compile("errhandler", &[]);
     for n in [1, 2, 4, 8] {
         let o = run(&prog, n, &[mode]);

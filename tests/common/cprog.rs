@@ -1,12 +1,12 @@
-//! C test programs: compile a C file of `tests/c/` against shmpi's header
-//! and library, run it under `shmrun` at several sizes, check it passed.
+//! C test programs: compile a C file of `tests/c/` with this build's
+//! `shmpicc`, run it under this build's `shmrun` at several sizes, check it
+//! passed.
 //!
 //! A C test program checks its own results and exits non-zero (or aborts)
-//! when one is wrong; it prints what it checked. The library is the
-//! cdylib cargo built for this test run (`target/<profile>/deps` or its
-//! uplifted copy, whichever is newer); the program finds it through a
-//! directory of symlinks named as MPI programs expect (`libmpi.so.12`,
-//! `libmpich.so.12`), passed by `LD_LIBRARY_PATH`.
+//! when one is wrong; it prints what it checked. Finding the C library is
+//! the wrappers' job, as for any user: shmpicc links through the
+//! `shmpi-lib/` directory beside it, and shmrun puts that directory first
+//! in the ranks' `LD_LIBRARY_PATH` (see `bin/c_library.rs`).
 
 #![allow(dead_code)]
 
@@ -36,31 +36,6 @@ pub fn library() -> PathBuf {
         .expect("libshmpi.so is built with the crate (crate-type cdylib)")
 }
 
-/// A directory with `libmpi.so`, `libmpi.so.12` and `libmpich.so.12` linking to the library.
-pub fn lib_dir() -> PathBuf {
-    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(make_lib_dir).clone()
-}
-
-fn make_lib_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shmpi-test-lib");
-    std::fs::create_dir_all(&dir).unwrap();
-    let lib = library();
-    for name in ["libmpi.so", "libmpi.so.12", "libmpich.so.12"] {
-        let link = dir.join(name);
-        let tmp = dir.join(format!(".{name}.{}", std::process::id()));
-        let _ = std::fs::remove_file(&tmp);
-        std::os::unix::fs::symlink(&lib, &tmp).unwrap();
-        std::fs::rename(&tmp, &link).unwrap();
-    }
-    dir
-}
-
-/// The header directory.
-pub fn include_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src/capi/include")
-}
-
 /// Compiles `tests/c/<name>.c` (with `extra` compiler arguments) and returns the program.
 pub fn compile(name: &str, extra: &[&str]) -> PathBuf {
     let _g = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
@@ -68,24 +43,18 @@ pub fn compile(name: &str, extra: &[&str]) -> PathBuf {
         .join("tests/c")
         .join(format!("{name}.c"));
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("c-{name}"));
-    let lib = lib_dir();
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-    let o = Command::new(&cc)
+    let o = Command::new(env!("CARGO_BIN_EXE_shmpicc"))
         .arg("-std=c11")
         .arg("-Wall")
         .arg("-Werror")
         .arg("-O1")
-        .arg("-I")
-        .arg(include_dir())
         .arg(&src)
         .arg("-o")
         .arg(&out)
-        .arg(format!("-L{}", lib.display()))
-        .arg("-lmpi")
         .arg("-lm")
         .args(extra)
         .output()
-        .expect("a C compiler (cc)");
+        .expect("shmpicc of this build");
     assert!(
         o.status.success(),
         "compiling {}:\n{}",
@@ -101,7 +70,6 @@ pub fn run(prog: &Path, n: usize, args: &[&str]) -> Output {
         .args(["--timeout", "60", "-n", &n.to_string()])
         .arg(prog)
         .args(args)
-        .env("LD_LIBRARY_PATH", lib_dir())
         .output()
         .unwrap()
 }
