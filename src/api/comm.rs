@@ -158,7 +158,7 @@ impl Communicator {
         self.comm().context
     }
 
-    fn check_rank(&self, call: &str, what: &str, r: i32) -> Result<Option<usize>> {
+    pub(crate) fn check_rank(&self, call: &str, what: &str, r: i32) -> Result<Option<usize>> {
         if r == PROC_NULL {
             return Ok(None);
         }
@@ -172,7 +172,7 @@ impl Communicator {
         Ok(Some(r as usize))
     }
 
-    fn check_source(&self, call: &str, source: i32) -> Result<Option<i32>> {
+    pub(crate) fn check_source(&self, call: &str, source: i32) -> Result<Option<i32>> {
         if source == ANY_SOURCE {
             return Ok(Some(ANY_SOURCE));
         }
@@ -198,7 +198,7 @@ impl Communicator {
         }
     }
 
-    fn null_status() -> Status {
+    pub(crate) fn null_status() -> Status {
         Status {
             source: PROC_NULL,
             tag: crate::ANY_TAG,

@@ -9,50 +9,11 @@ use super::consts::*;
 use super::dtype::{recv_target, send_data, type_size, RecvTarget};
 use super::errors::call;
 use super::mpi_fn;
-use super::request::{c_status, empty_status, put_status, register, Pending, Starter};
+use super::request::{c_status, put_status, register, Pending, Starter};
 use crate::api::comm::Communicator;
+use crate::engine::p2p::check_tag;
 use crate::engine::{Envelope, Status};
 use crate::error::{mpi_err, Result};
-
-/// Checks a tag: 0..=MPI_TAG_UB, or MPI_ANY_TAG where `any_ok`.
-pub fn check_tag(tag: c_int, any_ok: bool) -> Result<()> {
-    if tag >= 0 || (any_ok && tag == MPI_ANY_TAG) {
-        Ok(())
-    } else {
-        mpi_err!(
-            Tag,
-            "tag {tag} is invalid (tags are 0..={MPI_TAG_UB_VALUE}{})",
-            if any_ok { " or MPI_ANY_TAG" } else { "" }
-        )
-    }
-}
-
-/// Checks a destination (`what` = "destination") or source rank; None for MPI_PROC_NULL.
-pub fn check_rank(c: &Communicator, what: &str, r: c_int, any_ok: bool) -> Result<Option<c_int>> {
-    if r == MPI_PROC_NULL {
-        return Ok(None);
-    }
-    if any_ok && r == MPI_ANY_SOURCE {
-        return Ok(Some(r));
-    }
-    if r < 0 || r >= c.size() {
-        return mpi_err!(
-            Rank,
-            "{what} rank {r} is outside the communicator of size {}",
-            c.size()
-        );
-    }
-    Ok(Some(r))
-}
-
-fn null_status() -> Status {
-    Status {
-        source: MPI_PROC_NULL,
-        tag: MPI_ANY_TAG,
-        bytes: 0,
-        cancelled: false,
-    }
-}
 
 /// Starts a send; the operation for a request.
 pub fn start_send(
@@ -63,16 +24,16 @@ pub fn start_send(
     dest: c_int,
     tag: c_int,
 ) -> Result<Pending> {
-    check_tag(tag, false)?;
+    check_tag("send", tag, false)?;
     let data = send_data(buf, count, dt)?;
-    let Some(d) = check_rank(c, "destination", dest, false)? else {
-        return Ok(Pending::Done(Ok(null_status())));
+    let Some(d) = c.check_rank("send", "destination", dest)? else {
+        return Ok(Pending::Done(Ok(Communicator::null_status())));
     };
     let cc = c.comm();
     let (p, n) = data.raw();
     let id = c
         .engine()
-        .isend(cc.ranks[d as usize], cc.context, cc.me as u32, tag, p, n)?;
+        .isend(cc.ranks[d], cc.context, cc.me as u32, tag, p, n)?;
     Ok(Pending::Active {
         id,
         keep: Some(data),
@@ -89,10 +50,10 @@ pub fn start_recv(
     source: c_int,
     tag: c_int,
 ) -> Result<Pending> {
-    check_tag(tag, true)?;
+    check_tag("receive", tag, true)?;
     let target = recv_target(buf, count, dt)?;
-    let Some(s) = check_rank(c, "source", source, true)? else {
-        return Ok(Pending::Done(Ok(null_status())));
+    let Some(s) = c.check_source("receive", source)? else {
+        return Ok(Pending::Done(Ok(Communicator::null_status())));
     };
     let env = Envelope {
         context: c.comm().context,
@@ -112,16 +73,11 @@ pub fn start_recv(
 
 /// Runs a pending operation to completion and returns its status.
 pub fn wait_pending(c: &Communicator, p: Pending) -> Result<Status> {
-    match p {
-        Pending::Active { id, keep, target } => {
-            c.engine().wait(id)?;
-            let r = super::request::finish(c.engine(), id, target.as_ref());
-            drop(keep);
-            r
-        }
-        Pending::Done(r) => r,
-        Pending::Inactive => Ok(null_status()),
+    if let Pending::Active { id, .. } = &p {
+        c.engine().wait(*id)?;
     }
+    p.finish(c.engine())
+        .unwrap_or_else(|| Ok(Communicator::null_status()))
 }
 
 fn send(
@@ -263,8 +219,8 @@ mpi_fn! {
 }
 
 fn probe_status(c: &Communicator, source: c_int, tag: c_int) -> Result<Option<Envelope>> {
-    check_tag(tag, true)?;
-    Ok(check_rank(c, "source", source, true)?.map(|s| Envelope {
+    check_tag("probe", tag, true)?;
+    Ok(c.check_source("probe", source)?.map(|s| Envelope {
         context: c.comm().context,
         source: s,
         tag,
@@ -277,7 +233,7 @@ mpi_fn! {
             let c = comm_of(comm)?;
             let s = match probe_status(&c, source, tag)? {
                 Some(env) => c_status(&c.engine().probe(env)?),
-                None => c_status(&null_status()),
+                None => c_status(&Communicator::null_status()),
             };
             put_status(status, &s);
             Ok(())
@@ -291,7 +247,7 @@ mpi_fn! {
             let c = comm_of(comm)?;
             let found = match probe_status(&c, source, tag)? {
                 Some(env) => c.engine().iprobe(env)?,
-                None => Some(null_status()),
+                None => Some(Communicator::null_status()),
             };
             super::out("flag", flag, found.is_some() as c_int)?;
             if let Some(s) = found {
@@ -342,11 +298,4 @@ mpi_fn! {
             super::out("count", count, count_of(s.bytes(), type_size(datatype)?))
         })
     }
-}
-
-/// The empty status (for tests of MPI_PROC_NULL paths).
-pub fn proc_null_status() -> MPI_Status {
-    let mut s = empty_status();
-    s.MPI_SOURCE = MPI_PROC_NULL;
-    s
 }

@@ -34,6 +34,23 @@ pub enum Pending {
     Inactive,
 }
 
+impl Pending {
+    /// The outcome of a completed operation (its engine request, if any,
+    /// has completed): unpacked, capacity checked, kept bytes released.
+    /// None for an inactive request.
+    pub fn finish(self, engine: &Engine) -> Option<Result<Status>> {
+        match self {
+            Pending::Active { id, keep, target } => {
+                let r = finish(engine, id, target.as_ref());
+                drop(keep);
+                Some(r)
+            }
+            Pending::Done(r) => Some(r),
+            Pending::Inactive => None,
+        }
+    }
+}
+
 /// Starts a persistent request's operation again.
 pub type Starter = Rc<dyn Fn() -> Result<Pending>>;
 
@@ -146,7 +163,8 @@ pub fn finish(engine: &Engine, id: RequestId, target: Option<&RecvTarget>) -> Re
     }
 }
 
-/// Whether request `h` is complete (None: null, inactive or invalid).
+/// The engine and engine request of request `h` while it is active (None:
+/// null, done or inactive; an error for an invalid handle).
 fn engine_id(h: c_int) -> Result<Option<(Rc<Engine>, RequestId)>> {
     with(|m| match m.requests.table.get(h) {
         Some(r) => Ok(match &r.op {
@@ -167,29 +185,23 @@ fn complete(h: &mut c_int) -> (c_int, Result<MPI_Status>) {
     let taken = with(|m| {
         let r = m.requests.table.get_mut(*h)?;
         let op = std::mem::replace(&mut r.op, Pending::Inactive);
-        let comm = r.comm;
-        let engine = r.engine.clone();
-        if r.start.is_none() {
+        let taken = (r.comm, r.engine.clone(), op);
+        let persistent = r.start.is_some();
+        if !persistent {
             m.requests.table.remove(*h);
         }
-        Some((comm, engine, op))
+        Some((taken, persistent))
     });
-    let Some((comm, engine, op)) = taken else {
+    let Some(((comm, engine, op), persistent)) = taken else {
         *h = MPI_REQUEST_NULL;
         return (MPI_COMM_SELF, Ok(empty_status()));
     };
-    let persistent = with(|m| m.requests.table.get(*h).is_some());
     if !persistent {
         *h = MPI_REQUEST_NULL;
     }
-    let st = match op {
-        Pending::Active { id, keep, target } => {
-            let r = finish(&engine, id, target.as_ref());
-            drop(keep);
-            r.map(|s| c_status(&s))
-        }
-        Pending::Done(r) => r.map(|s| c_status(&s)),
-        Pending::Inactive => Ok(empty_status()),
+    let st = match op.finish(&engine) {
+        Some(r) => r.map(|s| c_status(&s)),
+        None => Ok(empty_status()),
     };
     (comm, st)
 }
@@ -581,21 +593,13 @@ mpi_fn! {
             let Some(r) = r else {
                 return mpi_err!(Request, "{h:#x} is not a valid request handle (freed, or never made)");
             };
-            if let Pending::Active { id, keep, target } = r.op {
-                // The operation goes on; nobody will wait for it. A send
-                // keeps its packed bytes alive until it completes.
-                match target {
-                    Some(_) => {
-                        r.engine.wait(id)?;
-                        let _ = finish(&r.engine, id, target.as_ref());
-                    }
-                    None => {
-                        r.engine.wait(id)?;
-                        let _ = r.engine.take(id);
-                        drop(keep);
-                    }
-                }
+            // An active operation is waited for here, its outcome dropped:
+            // the engine keeps no request that nobody holds (so, unlike
+            // the standard's free, this blocks until the operation ends).
+            if let Pending::Active { id, .. } = &r.op {
+                r.engine.wait(*id)?;
             }
+            let _ = r.op.finish(&r.engine);
             // SAFETY: not null.
             unsafe { *request = MPI_REQUEST_NULL };
             Ok(())

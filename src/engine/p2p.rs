@@ -955,8 +955,9 @@ pub fn check_tag(call: &str, tag: i32, any_ok: bool) -> Result<()> {
     } else {
         mpi_err!(
             Tag,
-            "{call}: tag {tag} is invalid (tags are 0..={})",
-            i32::MAX
+            "{call}: tag {tag} is invalid (tags are 0..={}{})",
+            i32::MAX,
+            if any_ok { " or ANY_TAG" } else { "" }
         )
     }
 }
