@@ -323,9 +323,34 @@ impl Engine {
     /// Agrees on a context id free in every member of `comm` and on the
     /// first sequence number to use with it.
     pub(crate) fn agree_context(&self, comm: &Comm) -> Result<(u32, u32)> {
+        self.agree_context_by(|send, recv, f| self.allreduce_u64(comm, send, recv, f))
+    }
+
+    /// Like [`Engine::agree_context`], among the members of `comm` only,
+    /// by point-to-point messages of context `p2p_context` and tag `tag`
+    /// (MPI_Comm_create_group: only the new communicator's members take
+    /// part, so no collective of a larger communicator can be used).
+    pub(crate) fn agree_context_among(
+        &self,
+        comm: &Comm,
+        p2p_context: u32,
+        tag: i32,
+    ) -> Result<(u32, u32)> {
+        self.agree_context_by(|send, recv, f| {
+            self.allreduce_u64_by_messages(comm, p2p_context, tag, send, recv, f)
+        })
+    }
+
+    /// The agreement of [`Engine::agree_context`], over an allreduce of
+    /// u64 words: the ids free everywhere (bitwise and), the lowest of
+    /// them, then the largest last sequence number any member used it with.
+    fn agree_context_by(
+        &self,
+        allreduce: impl Fn(&[u64], &mut [u64], fn(u64, u64) -> u64) -> Result<()>,
+    ) -> Result<(u32, u32)> {
         let free: Vec<u64> = self.contexts.borrow().used.iter().map(|w| !w).collect();
         let mut all_free = vec![0u64; WORDS];
-        self.allreduce_u64(comm, &free, &mut all_free, |a, b| a & b)?;
+        allreduce(&free, &mut all_free, |a, b| a & b)?;
         let Some(ctx) = all_free
             .iter()
             .enumerate()
@@ -339,82 +364,54 @@ impl Engine {
         };
         let last = *self.contexts.borrow().last_seq.get(&ctx).unwrap_or(&0) as u64;
         let mut max_last = [0u64];
-        self.allreduce_u64(comm, &[last], &mut max_last, |a, b| a.max(b))?;
+        allreduce(&[last], &mut max_last, |a, b| a.max(b))?;
         self.contexts.borrow_mut().used[ctx as usize / 64] |= 1 << (ctx % 64);
         Ok((ctx, max_last[0] as u32))
     }
 
-    /// Like [`Engine::agree_context`], among the members of `comm` only,
-    /// by point-to-point messages of context `p2p_context` and tag `tag`
-    /// (MPI_Comm_create_group: only the new communicator's members take
-    /// part, so no collective of a larger communicator can be used).
-    /// Member 0 gathers the free ids, picks one, then gathers and returns
-    /// the last sequence numbers.
-    pub(crate) fn agree_context_among(
+    /// An allreduce of u64 words (for commutative `f`) by point-to-point
+    /// messages of context `p2p_context` and tag `tag`: member 0 gathers
+    /// and folds, then sends the result to every member.
+    fn allreduce_u64_by_messages(
         &self,
         comm: &Comm,
         p2p_context: u32,
         tag: i32,
-    ) -> Result<(u32, u32)> {
+        send: &[u64],
+        recv: &mut [u64],
+        f: fn(u64, u64) -> u64,
+    ) -> Result<()> {
         let env = |source: usize| super::Envelope {
             context: p2p_context,
             source: source as i32,
             tag,
         };
         let me = comm.me as u32;
-        let free: Vec<u64> = self.contexts.borrow().used.iter().map(|w| !w).collect();
-        // Round 1: the free ids, combined at member 0, which answers the choice.
-        let ctx = if comm.me == 0 {
-            let mut all = free;
+        recv.copy_from_slice(send);
+        let out: &mut [u8] = bytemuck::cast_slice_mut(recv);
+        if comm.me == 0 {
+            let mut theirs = vec![0u64; send.len()];
             for r in 1..comm.size() {
-                let (b, _) = self.recv_vec(env(r))?;
-                for (a, t) in all.iter_mut().zip(b.chunks_exact(8)) {
-                    *a &= u64::from_le_bytes(t.try_into().expect("8 bytes"));
+                self.recv(env(r), bytemuck::cast_slice_mut(&mut theirs))?;
+                let acc: &mut [u64] = bytemuck::cast_slice_mut(out);
+                for (a, t) in acc.iter_mut().zip(&theirs) {
+                    *a = f(*a, *t);
                 }
             }
-            let ctx = all
-                .iter()
-                .enumerate()
-                .find(|(_, w)| **w != 0)
-                .map_or(u32::MAX, |(i, w)| (i * 64) as u32 + w.trailing_zeros());
             for r in 1..comm.size() {
-                self.send(comm.ranks[r], p2p_context, me, tag, &ctx.to_le_bytes())?;
+                self.send(comm.ranks[r], p2p_context, me, tag, out)?;
             }
-            ctx
         } else {
-            let bytes: Vec<u8> = free.iter().flat_map(|w| w.to_le_bytes()).collect();
-            self.send(comm.ranks[0], p2p_context, me, tag, &bytes)?;
-            let mut b = [0u8; 4];
-            self.recv(env(0), &mut b)?;
-            u32::from_le_bytes(b)
-        };
-        if ctx == u32::MAX {
-            return mpi_err!(
-                Other,
-                "comm create: all {MAX_CONTEXTS} communicator contexts are in use"
-            );
+            self.send(
+                comm.ranks[0],
+                p2p_context,
+                me,
+                tag,
+                bytemuck::cast_slice(send),
+            )?;
+            self.recv(env(0), out)?;
         }
-        // Round 2: the largest last sequence number of that id.
-        let last = *self.contexts.borrow().last_seq.get(&ctx).unwrap_or(&0);
-        let seq = if comm.me == 0 {
-            let mut max = last;
-            for r in 1..comm.size() {
-                let mut b = [0u8; 4];
-                self.recv(env(r), &mut b)?;
-                max = max.max(u32::from_le_bytes(b));
-            }
-            for r in 1..comm.size() {
-                self.send(comm.ranks[r], p2p_context, me, tag, &max.to_le_bytes())?;
-            }
-            max
-        } else {
-            self.send(comm.ranks[0], p2p_context, me, tag, &last.to_le_bytes())?;
-            let mut b = [0u8; 4];
-            self.recv(env(0), &mut b)?;
-            u32::from_le_bytes(b)
-        };
-        self.contexts.borrow_mut().used[ctx as usize / 64] |= 1 << (ctx % 64);
-        Ok((ctx, seq))
+        Ok(())
     }
 
     fn allreduce_u64(
