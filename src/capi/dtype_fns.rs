@@ -28,7 +28,7 @@ use super::handle::Kind;
 use super::state::with;
 use super::typemap::{self, Prim, TypeMap};
 use super::{mpi_fn, out, read_str, write_str};
-use crate::error::{mpi_err, Result};
+use crate::error::{mpi_err, mpi_error, Result};
 
 const COMBINER_F90_REAL: c_int = 15;
 const COMBINER_F90_COMPLEX: c_int = 16;
@@ -43,7 +43,7 @@ fn count(what: &str, v: i64) -> Result<usize> {
     if v < 0 {
         return mpi_err!(Count, "{what} {v} is negative");
     }
-    usize::try_from(v).or_else(|_| mpi_err!(Count, "{what} {v} is too large"))
+    usize::try_from(v).map_err(|_| mpi_error!(Count, "{what} {v} is too large"))
 }
 
 /// The `n` entries of the C array `what` at `p`.
@@ -299,7 +299,7 @@ fn subarray<T: Copy + Into<i64>>(
             .enumerate()
             .map(|(i, &v)| {
                 let v: i64 = v.into();
-                usize::try_from(v).or_else(|_| mpi_err!(Arg, "{what}[{i}] = {v} is negative"))
+                usize::try_from(v).map_err(|_| mpi_error!(Arg, "{what}[{i}] = {v} is negative"))
             })
             .collect()
     };
@@ -687,7 +687,7 @@ fn envelope_of(h: c_int) -> Result<Envelope> {
 
 /// Checks an output count fits an `int`.
 fn as_int(what: &str, v: usize) -> Result<c_int> {
-    c_int::try_from(v).or_else(|_| mpi_err!(ValueTooLarge, "{what} {v} does not fit in an int"))
+    c_int::try_from(v).map_err(|_| mpi_error!(ValueTooLarge, "{what} {v} does not fit in an int"))
 }
 
 mpi_fn! {
@@ -1243,8 +1243,7 @@ fn packed_size(t: &TypeMap, n: usize, external: bool) -> Result<usize> {
         t.size
     };
     n.checked_mul(per)
-        .ok_or(())
-        .or_else(|_| mpi_err!(Count, "{n} elements of {per} bytes overflow"))
+        .ok_or_else(|| mpi_error!(Count, "{n} elements of {per} bytes overflow"))
 }
 
 /// MPI_Pack and MPI_Pack_external: appends at `*position` of `outbuf`.
