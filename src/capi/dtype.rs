@@ -12,32 +12,134 @@ use super::state::with;
 use super::typemap::TypeMap;
 use crate::error::{mpi_err, Result};
 
-/// What a derived datatype handle stands for.
-pub struct TypeObj {
+/// What a datatype's constructor call was, as MPI_Type_get_envelope and
+/// MPI_Type_get_contents return it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Envelope {
+    /// MPI_COMBINER_*.
+    pub combiner: c_int,
+    /// Integer arguments.
+    pub integers: Vec<c_int>,
+    /// Address arguments.
+    pub addresses: Vec<isize>,
+    /// Large-count arguments (types made by the `_c` constructors).
+    pub large_counts: Vec<i64>,
+    /// Datatype arguments (handles as given to the constructor).
+    pub datatypes: Vec<c_int>,
+}
+
+/// A derived type another was made from, kept alive with it, so that
+/// MPI_Type_get_contents can hand out a new handle for it even after the
+/// user freed the original handle.
+#[derive(Clone)]
+pub struct Child {
+    /// The handle the constructor was given.
+    pub handle: c_int,
+    /// What it was.
+    pub desc: Rc<TypeDesc>,
+    /// Whether it was committed when the new type was made.
+    pub committed: bool,
+}
+
+/// What a datatype is, fixed when it is made.
+pub struct TypeDesc {
     /// The type map.
     pub map: Rc<TypeMap>,
+    /// The envelope, when it is not the type map's own contents (types of
+    /// the large-count constructors, and of MPI_Type_create_f90_*).
+    pub envelope: Option<Envelope>,
+    /// The derived types it was made from.
+    pub children: Vec<Child>,
+}
+
+impl TypeDesc {
+    /// Its envelope and contents.
+    pub fn envelope(&self) -> Envelope {
+        match &self.envelope {
+            Some(e) => e.clone(),
+            None => {
+                let c = self.map.contents();
+                Envelope {
+                    combiner: c.combiner,
+                    integers: c.integers.clone(),
+                    addresses: c.addresses.clone(),
+                    large_counts: Vec::new(),
+                    datatypes: c.datatypes.clone(),
+                }
+            }
+        }
+    }
+}
+
+/// What a derived datatype handle stands for.
+pub struct TypeObj {
+    /// The type.
+    pub desc: Rc<TypeDesc>,
     /// Whether MPI_Type_commit was called (communication needs it).
     pub committed: bool,
     /// Its name (MPI_Type_set_name).
     pub name: String,
     /// Attributes: keyval -> value.
     pub attrs: BTreeMap<c_int, usize>,
+    /// Whether the user may not free it (the pair types, whose MPICH
+    /// handles look allocated, and the MPI_Type_create_f90_* types).
+    pub permanent: bool,
+}
+
+impl TypeObj {
+    /// A new, uncommitted, unnamed type.
+    pub fn new(desc: TypeDesc) -> TypeObj {
+        TypeObj {
+            desc: Rc::new(desc),
+            committed: false,
+            name: String::new(),
+            attrs: BTreeMap::new(),
+            permanent: false,
+        }
+    }
 }
 
 /// The datatype table.
 pub struct Types {
-    /// Derived datatypes.
+    /// Derived datatypes (and the pair types, see [`Types::default`]).
     pub table: Table<TypeObj>,
     /// Type maps of the predefined handles used so far.
     predefined: HashMap<c_int, Rc<TypeMap>>,
+    /// Names given to predefined types by MPI_Type_set_name.
+    pub names: HashMap<c_int, String>,
+    /// Attributes of predefined types.
+    pub predefined_attrs: HashMap<c_int, BTreeMap<c_int, usize>>,
+    /// The types MPI_Type_create_f90_* made: (combiner, p, r) -> handle.
+    pub f90: HashMap<(c_int, c_int, c_int), c_int>,
 }
 
 impl Default for Types {
+    /// MPICH gives the pair types MPI_FLOAT_INT, MPI_DOUBLE_INT,
+    /// MPI_LONG_INT, MPI_SHORT_INT and MPI_LONG_DOUBLE_INT the handles
+    /// `0x8c000000..=0x8c000004`, which are the first five handles the
+    /// table allocates: they are put there, permanent, so that no derived
+    /// type gets one of them.
     fn default() -> Types {
-        Types {
+        let mut t = Types {
             table: Table::new(Kind::Datatype),
             predefined: HashMap::new(),
+            names: HashMap::new(),
+            predefined_attrs: HashMap::new(),
+            f90: HashMap::new(),
+        };
+        for h in 0x8c00_0000u32..=0x8c00_0004 {
+            let map = TypeMap::predefined(h as c_int).expect("a pair type");
+            let mut o = TypeObj::new(TypeDesc {
+                map: Rc::new(map),
+                envelope: None,
+                children: Vec::new(),
+            });
+            o.committed = true;
+            o.permanent = true;
+            let got = t.table.insert(o);
+            debug_assert_eq!(got, h as c_int);
         }
+        t
     }
 }
 
@@ -59,13 +161,65 @@ impl Types {
                     "datatype {h:#x} is not committed (call MPI_Type_commit first)"
                 )
             }
-            Some(o) => Ok(o.map.clone()),
-            None if h == MPI_DATATYPE_NULL => mpi_err!(Type, "datatype is MPI_DATATYPE_NULL"),
-            None => mpi_err!(
-                Type,
-                "{h:#x} is not a valid datatype handle (freed, or never made)"
-            ),
+            Some(o) => Ok(o.desc.map.clone()),
+            None => bad_type(h),
         }
+    }
+
+    /// Whether `h` is a predefined handle (a basic or a pair type).
+    pub fn is_predefined(&self, h: c_int) -> bool {
+        self.predefined.contains_key(&h) || TypeMap::predefined(h).is_some()
+    }
+
+    /// The type map of `h`, given to a constructor (committed or not), and
+    /// what the new type must keep of it.
+    pub fn operand(&mut self, h: c_int) -> Result<(Rc<TypeMap>, Option<Child>)> {
+        let map = self.get(h, false)?;
+        let child = match self.table.get(h) {
+            Some(o) if !o.permanent => Some(Child {
+                handle: h,
+                desc: o.desc.clone(),
+                committed: o.committed,
+            }),
+            _ => None,
+        };
+        Ok((map, child))
+    }
+
+    /// The description of `h` (predefined types get a fresh one).
+    pub fn desc(&mut self, h: c_int) -> Result<Rc<TypeDesc>> {
+        if let Some(o) = self.table.get(h) {
+            return Ok(o.desc.clone());
+        }
+        let map = self.get(h, false)?;
+        Ok(Rc::new(TypeDesc {
+            map,
+            envelope: None,
+            children: Vec::new(),
+        }))
+    }
+
+    /// The attributes of `h`.
+    pub fn attrs_mut(&mut self, h: c_int) -> Result<&mut BTreeMap<c_int, usize>> {
+        if self.is_predefined(h) && self.table.get(h).is_none() {
+            return Ok(self.predefined_attrs.entry(h).or_default());
+        }
+        match self.table.get_mut(h) {
+            Some(o) => Ok(&mut o.attrs),
+            None => bad_type(h),
+        }
+    }
+}
+
+/// The error for `h`, which is no datatype.
+pub fn bad_type<T>(h: c_int) -> Result<T> {
+    if h == MPI_DATATYPE_NULL {
+        mpi_err!(Type, "datatype is MPI_DATATYPE_NULL")
+    } else {
+        mpi_err!(
+            Type,
+            "{h:#x} is not a valid datatype handle (freed, or never made)"
+        )
     }
 }
 

@@ -13,7 +13,8 @@
 //! - [`typemap`] and [`reduce`]: datatypes and predefined reductions as
 //!   plain data, without handles.
 //! - One module per family of entry points: [`env`], [`comm`], [`p2p`]
-//!   and [`request`], [`coll`], [`dtype`], [`op`], [`info`], [`attr`].
+//!   and [`request`], [`coll`], [`dtype`] (handles) and
+//!   [`dtype_fns`] (its entry points), [`op`], [`info`], [`attr`].
 //!
 //! An entry point checks its arguments (handles, ranks, tags, counts,
 //! pointers) and raises an error of the right class, with a message that
@@ -33,6 +34,7 @@ pub mod coll;
 pub mod comm;
 pub mod consts;
 pub mod dtype;
+pub mod dtype_fns;
 pub mod env;
 pub mod errhandler;
 pub mod errors;
