@@ -12,8 +12,8 @@
 //!   [`errors::call`], which every entry point's body runs in.
 //! - [`typemap`] and [`reduce`]: datatypes and predefined reductions as
 //!   plain data, without handles.
-//! - One module per family of entry points: [`env`], [`comm`], [`p2p`]
-//!   and [`request`], [`coll`], [`dtype`], [`op`], [`info`], [`attr`].
+//! - One module per family of entry points: [`env`], [`comm`], [`p2p`],
+//!   [`message`] and [`request`], [`coll`], [`dtype`], [`op`], [`info`], [`attr`].
 //!
 //! An entry point checks its arguments (handles, ranks, tags, counts,
 //! pointers) and raises an error of the right class, with a message that
@@ -28,6 +28,7 @@ pub mod env;
 pub mod errors;
 pub mod handle;
 pub mod info;
+pub mod message;
 pub mod op;
 pub mod p2p;
 pub mod request;
