@@ -8,8 +8,14 @@ mod common;
 
 use common::cprog::check;
 
+/// The tests of this file run one at a time: `cprog::run` relinks the
+/// library directory, which two threads of one process must not do at once
+/// (and `p2p_modes` changes the environment).
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn p2p_modes() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for out in check("p2p_modes", &[1, 2, 4, 8]) {
         assert!(out.contains("p2p_modes ok on"), "{out}");
     }
@@ -31,4 +37,19 @@ fn p2p_modes() {
             std::env::remove_var(k);
         }
     }
+}
+
+#[test]
+fn ssend_without_receive_is_a_deadlock_naming_the_send() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let prog = common::cprog::compile("p2p_ssend_deadlock", &[]);
+    let o = common::cprog::run(&prog, 2, &[]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{stdout}\n{stderr}");
+    assert!(!stdout.contains("Ssend completed"), "{stdout}");
+    assert!(
+        stderr.contains("deadlock") && stderr.contains("rank 0 waits in send to rank 1 (tag 0)"),
+        "{stderr}"
+    );
 }

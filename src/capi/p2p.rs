@@ -26,7 +26,7 @@ use super::request::{c_status, empty_status, put_status, register, Pending, Req,
 use super::state::with;
 use crate::api::comm::Communicator;
 use crate::engine::{Engine, Envelope, Status};
-use crate::error::{mpi_err, Error, ErrorClass, Result};
+use crate::error::{mpi_err, mpi_error, Error, ErrorClass, Result};
 
 /// Checks a tag: 0..=MPI_TAG_UB, or MPI_ANY_TAG where `any_ok`.
 pub fn check_tag(tag: c_int, any_ok: bool) -> Result<()> {
@@ -145,7 +145,7 @@ pub fn recv_target_n(buf: *mut c_void, count: i64, dt: c_int) -> Result<RecvTarg
 
 /// A count beyond `int`: positive ones as they are, negative ones refused.
 fn large_count(count: i64) -> Result<usize> {
-    usize::try_from(count).or_else(|_| mpi_err!(Count, "count {count} is negative"))
+    usize::try_from(count).map_err(|_| mpi_error!(Count, "count {count} is negative"))
 }
 
 /// Starts a standard send; the operation for a request.
@@ -469,6 +469,7 @@ fn send(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn recv(
     name: &'static str,
     buf: *mut c_void,
@@ -844,6 +845,7 @@ fn send_init(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn recv_init(
     name: &'static str,
     buf: *mut c_void,
