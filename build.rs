@@ -122,8 +122,9 @@ fn prototypes(header: &str) -> Vec<Prototype> {
     found
 }
 
-/// The `MPI_` names that the modules of src/capi define: `fn MPI_Name /
-/// PMPI_Name(` in `mpi_fn!`, or `fn MPI_Name(` written by hand.
+/// The `MPI_` names that the modules of src/capi define: every pair
+/// `MPI_Name / PMPI_Name` (as `mpi_fn!` and the macros over it take them),
+/// and `fn MPI_Name(` written by hand.
 fn defined_in_capi() -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     let mut files: Vec<_> = std::fs::read_dir(CAPI)
@@ -133,17 +134,25 @@ fn defined_in_capi() -> BTreeSet<String> {
         .filter(|p| p.extension().is_some_and(|e| e == "rs"))
         .collect();
     files.sort();
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
     for path in files {
         println!("cargo:rerun-if-changed={}", path.display());
         let text = std::fs::read_to_string(&path).expect("read a file of src/capi");
-        let mut rest = text.as_str();
-        while let Some(at) = rest.find("fn MPI_") {
-            let tail = &rest[at + 3..];
-            let end = tail
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(tail.len());
-            names.insert(tail[..end].to_string());
-            rest = &tail[end..];
+        for (at, _) in text.match_indices("MPI_") {
+            if at > 0 && text[..at].ends_with(|c: char| ident(c)) {
+                continue;
+            }
+            let tail = &text[at..];
+            let end = tail.find(|c: char| !ident(c)).unwrap_or(tail.len());
+            let name = &tail[..end];
+            let after = &tail[end..];
+            let paired = after
+                .strip_prefix(" / P")
+                .is_some_and(|p| p.starts_with(name) && !p[name.len()..].starts_with(ident));
+            let by_hand = text[..at].ends_with("fn ") && after.starts_with('(');
+            if paired || by_hand {
+                names.insert(name.to_string());
+            }
         }
     }
     names

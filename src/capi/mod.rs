@@ -12,8 +12,8 @@
 //!   [`errors::call`], which every entry point's body runs in.
 //! - [`typemap`] and [`reduce`]: datatypes and predefined reductions as
 //!   plain data, without handles.
-//! - One module per family of entry points: [`env`], [`comm`], [`p2p`]
-//!   and [`request`], [`coll`], [`dtype`] (handles) and
+//! - One module per family of entry points: [`env`], [`comm`], [`p2p`],
+//!   [`message`] and [`request`], [`coll`], [`dtype`] (handles) and
 //!   [`dtype_fns`] (its entry points), [`op`], [`info`], [`attr`].
 //!
 //! An entry point checks its arguments (handles, ranks, tags, counts,
@@ -42,6 +42,7 @@ pub mod family;
 pub mod group;
 pub mod handle;
 pub mod info;
+pub mod message;
 pub mod op;
 pub mod p2p;
 pub mod reduce;

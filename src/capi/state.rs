@@ -13,7 +13,7 @@ use std::os::raw::c_int;
 
 use parking_lot::ReentrantMutex;
 
-use super::{attr, comm, dtype, errors, info, op, request};
+use super::{attr, comm, dtype, errors, info, message, op, p2p, request};
 use crate::api::Universe;
 
 /// Where the process is in MPI's life cycle.
@@ -43,8 +43,12 @@ pub struct Mpi {
     pub types: dtype::Types,
     /// Reduction operations.
     pub ops: op::Ops,
-    /// Requests and matched messages.
+    /// Requests.
     pub requests: request::Requests,
+    /// Messages claimed by matched probes.
+    pub messages: message::Messages,
+    /// The buffer of buffered sends.
+    pub bsend: p2p::BsendBuffer,
     /// Error handlers, codes and strings.
     pub errors: errors::Errors,
     /// Info objects.
@@ -64,6 +68,8 @@ impl Mpi {
             types: dtype::Types::default(),
             ops: op::Ops::default(),
             requests: request::Requests::default(),
+            messages: message::Messages::default(),
+            bsend: p2p::BsendBuffer::default(),
             errors: errors::Errors::default(),
             infos: info::Infos::default(),
             keyvals: attr::Keyvals::default(),

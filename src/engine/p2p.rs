@@ -17,6 +17,26 @@
 //!   fragment, then `FRAG` frames, pushed as the ring frees up, so the copy
 //!   in and the copy out overlap.
 //!
+//! # Synchronous mode
+//!
+//! A synchronous send (MPI_Ssend) must not complete before its receive has
+//! matched it. It reserves a rendezvous flag like an RTS does and marks
+//! its first frame (`EAGER` or `STREAM`) with the [`SYNC`] bit, the flag's
+//! index in `token`. The receiver sets the flag to `DONE` once, when it
+//! matches the message: on arrival against a posted receive, when a
+//! receive claims it from the unexpected queue, or when a matched probe
+//! claims it (a plain probe does not). The send completes when all its
+//! frames are pushed and the flag is set. An RTS needs no mark: the
+//! receiver pulls, and sets the flag, only once it has matched.
+//!
+//! # Matched probes
+//!
+//! A matched probe ([`Engine::improbe`]) claims the first matching
+//! unexpected message, so that no other receive or probe can match it, and
+//! names it by a [`MessageId`]; [`Engine::imrecv`] then receives it (a
+//! message still streaming in completes that receive with its last
+//! fragment; a rendezvous one is pulled then).
+//!
 //! Frames of one sender are pushed in the order the sends were started:
 //! while a send to d still has frames to push, later sends to d wait
 //! behind it in `outgoing[d]`. So a `FRAG` always belongs to the last
@@ -48,6 +68,12 @@ const EAGER: u32 = 1;
 const RTS: u32 = 2;
 const STREAM: u32 = 3;
 const FRAG: u32 = 4;
+/// Bit of a first frame's `kind`: the message is synchronous, and its
+/// receiver sets the sender's rendezvous flag `token` when it matches it.
+const SYNC: u32 = 0x100;
+
+/// A message claimed by a matched probe, to be received with [`Engine::imrecv`].
+pub type MessageId = u64;
 
 /// Identifies a request of this engine.
 pub type RequestId = usize;
@@ -144,6 +170,8 @@ enum Kind {
         protocol: Protocol,
         pushed: usize,
         token: usize,
+        /// Synchronous mode: complete only once the receiver has matched.
+        sync: bool,
         /// The data, when the request had to stop borrowing the caller's.
         owned: Option<Vec<u8>>,
     },
@@ -177,19 +205,22 @@ struct Unexpected {
     src_world: usize,
     header: FrameHeader,
     body: Body,
+    /// Claimed by a matched probe: only [`Engine::imrecv`] may take it.
+    probed: bool,
 }
 
 impl Unexpected {
     /// Whether a receive already claimed this (still arriving) message, so
     /// that no other receive or probe may match it.
     fn claimed(&self) -> bool {
-        matches!(
-            self.body,
-            Body::Partial {
-                waiter: Some(_),
-                ..
-            }
-        )
+        self.probed
+            || matches!(
+                self.body,
+                Body::Partial {
+                    waiter: Some(_),
+                    ..
+                }
+            )
     }
 }
 
@@ -309,6 +340,35 @@ impl Engine {
         ptr: *const u8,
         len: usize,
     ) -> Result<RequestId> {
+        self.start_send(dest, context, src_in_comm, tag, ptr, len, false)
+    }
+
+    /// Starts a synchronous send (MPI_Ssend): like [`isend`](Engine::isend),
+    /// but the request completes only once the receiver has matched the
+    /// message (see the module doc).
+    pub fn issend(
+        &self,
+        dest: usize,
+        context: u32,
+        src_in_comm: u32,
+        tag: i32,
+        ptr: *const u8,
+        len: usize,
+    ) -> Result<RequestId> {
+        self.start_send(dest, context, src_in_comm, tag, ptr, len, true)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn start_send(
+        &self,
+        dest: usize,
+        context: u32,
+        src_in_comm: u32,
+        tag: i32,
+        ptr: *const u8,
+        len: usize,
+        sync: bool,
+    ) -> Result<RequestId> {
         self.check_live("send")?;
         let mut st = self.state.borrow_mut();
         // A rendezvous with oneself would block a send that precedes its
@@ -339,6 +399,7 @@ impl Engine {
                 protocol,
                 pushed: 0,
                 token: usize::MAX,
+                sync,
                 owned: None,
             },
             status: Status::default(),
@@ -364,19 +425,28 @@ impl Engine {
     /// Pushes what fits of send `id`; true when all its frames are in.
     fn push_send(&self, st: &mut State, id: RequestId) -> Push {
         let fragment = st.fragment;
-        let needs_flag = matches!(
-            st.req(id).kind,
+        let (needs_flag, sync) = match st.req(id).kind {
             Kind::Send {
-                protocol: Protocol::Rendezvous,
-                token: usize::MAX,
+                protocol,
+                token,
+                sync,
                 ..
-            }
-        );
+            } => (
+                token == usize::MAX && (sync || protocol == Protocol::Rendezvous),
+                sync,
+            ),
+            Kind::Recv { .. } => unreachable!("push_send on a receive"),
+        };
         let flag = if needs_flag {
             st.free_flags.pop()
         } else {
             None
         };
+        if needs_flag && flag.is_none() && sync {
+            // A synchronous send cannot start without a flag to learn of
+            // its match by: it waits (queued) until one is free.
+            return Push::Nothing;
+        }
         if needs_flag && flag.is_none() {
             // Every rendezvous flag is taken by sends still waiting for
             // their receivers: stream this one instead of waiting for a
@@ -395,6 +465,7 @@ impl Engine {
             protocol,
             pushed,
             token,
+            sync,
             ..
         } = &mut r.kind
         else {
@@ -402,19 +473,29 @@ impl Engine {
         };
         let ring = self.segment().producer(me, *dest);
         let before = *pushed;
+        let sync_bit = if *sync { SYNC } else { 0 };
+        if let (Some(f), true) = (flag, *sync) {
+            *token = f;
+            self.segment().rank(me).rendezvous[f].store(rendezvous::POSTED, Ordering::Relaxed);
+        }
         // SAFETY: the API keeps the send buffer borrowed until completion.
         let data = unsafe { std::slice::from_raw_parts(*ptr, *len) };
         match protocol {
             Protocol::Eager => {
                 let h = FrameHeader {
-                    kind: EAGER,
+                    kind: EAGER | sync_bit,
                     len: *len as u64,
+                    token: *token as u64,
                     ..*header
                 };
                 if !ring.try_push(&h, data) {
                     return Push::Nothing;
                 }
-                r.complete = true;
+                if *sync {
+                    st.waiting_rendezvous.push(id);
+                } else {
+                    r.complete = true;
+                }
                 Push::All
             }
             Protocol::Rendezvous => {
@@ -437,8 +518,13 @@ impl Engine {
             Protocol::Stream => loop {
                 let n = (*len - *pushed).min(fragment);
                 let h = FrameHeader {
-                    kind: if *pushed == 0 { STREAM } else { FRAG },
+                    kind: if *pushed == 0 {
+                        STREAM | sync_bit
+                    } else {
+                        FRAG
+                    },
                     len: n as u64,
+                    token: *token as u64,
                     ..*header
                 };
                 if !ring.try_push(&h, &data[*pushed..*pushed + n]) {
@@ -450,7 +536,11 @@ impl Engine {
                 }
                 *pushed += n;
                 if *pushed == *len {
-                    r.complete = true;
+                    if *sync {
+                        st.waiting_rendezvous.push(id);
+                    } else {
+                        r.complete = true;
+                    }
                     return Push::All;
                 }
             },
@@ -487,6 +577,8 @@ impl Engine {
             .iter()
             .position(|u| !u.claimed() && envelope.matches(&u.header))
         {
+            let u = &st.unexpected[pos];
+            self.ack_sync(u.src_world, &u.header);
             if let Body::Partial { waiter, .. } = &mut st.unexpected[pos].body {
                 // Still arriving: it stays in place, and completes this
                 // receive when its last fragment comes in.
@@ -525,6 +617,16 @@ impl Engine {
             Body::Rendezvous => {
                 self.pull(st, id, u.src_world, &u.header);
             }
+        }
+    }
+
+    /// Tells the sender of a synchronous message that its receive has
+    /// matched it (once per message: the flag may be reused right after).
+    fn ack_sync(&self, src_world: usize, h: &FrameHeader) {
+        if h.kind & SYNC != 0 {
+            self.segment().rank(src_world).rendezvous[h.token as usize]
+                .store(rendezvous::DONE, Ordering::Release);
+            self.wake(src_world);
         }
     }
 
@@ -626,13 +728,14 @@ impl Engine {
             return;
         }
         let total = h.total as usize;
+        let base = h.kind & !SYNC;
         let posted = st.posted.iter().position(|&id| {
             match &st.requests[id].as_ref().expect("posted").kind {
                 Kind::Recv { envelope, .. } => envelope.matches(h),
                 _ => false,
             }
         });
-        match (h.kind, posted) {
+        match (base, posted) {
             (RTS, Some(pos)) => {
                 let id = st.posted.remove(pos).expect("in range");
                 self.pull(st, id, src, h);
@@ -645,10 +748,12 @@ impl Engine {
                     src_world: src,
                     header: *h,
                     body: Body::Rendezvous,
+                    probed: false,
                 });
             }
             (EAGER | STREAM, Some(pos)) => {
                 let id = st.posted.remove(pos).expect("in range");
+                self.ack_sync(src, h);
                 let r = st.req(id);
                 if let Kind::Recv {
                     target, total: t, ..
@@ -681,6 +786,7 @@ impl Engine {
                     src_world: src,
                     header: *h,
                     body,
+                    probed: false,
                 });
             }
             (k, _) => panic!("shmpi: corrupt frame kind {k} from rank {src}"),
@@ -902,6 +1008,94 @@ impl Engine {
                 bytes: u.header.total as usize,
                 cancelled: false,
             }))
+    }
+
+    /// Looks for a message matching `envelope` and, if there is one,
+    /// claims it (MPI_Improbe): no other receive or probe matches it any
+    /// more; [`imrecv`](Engine::imrecv) receives it.
+    pub fn improbe(&self, envelope: Envelope) -> Result<Option<(MessageId, Status)>> {
+        self.check_live("probe")?;
+        self.progress()?;
+        let mut st = self.state.borrow_mut();
+        let Some(u) = st
+            .unexpected
+            .iter_mut()
+            .find(|u| !u.claimed() && envelope.matches(&u.header))
+        else {
+            return Ok(None);
+        };
+        u.probed = true;
+        let (uid, src_world, h) = (u.uid, u.src_world, u.header);
+        self.ack_sync(src_world, &h);
+        Ok(Some((
+            uid,
+            Status {
+                source: h.src as i32,
+                tag: h.tag,
+                bytes: h.total as usize,
+                cancelled: false,
+            },
+        )))
+    }
+
+    /// Waits for a message matching `envelope` and claims it (MPI_Mprobe).
+    pub fn mprobe(&self, envelope: Envelope) -> Result<(MessageId, Status)> {
+        let mut found = None;
+        let why = WaitFor::Probe {
+            source: envelope.source,
+            tag: envelope.tag,
+            context: envelope.context,
+        };
+        self.wait_until(why, |e| {
+            found = e.improbe(envelope)?;
+            Ok(found.is_some())
+        })?;
+        Ok(found.expect("mprobe found a message"))
+    }
+
+    /// Receives claimed message `msg` into a caller's buffer (valid until
+    /// the request completes).
+    pub fn imrecv(&self, msg: MessageId, ptr: *mut u8, cap: usize) -> Result<RequestId> {
+        self.receive_claimed(msg, Target::Buffer { ptr, cap })
+    }
+
+    /// Receives claimed message `msg` into a vector sized to it.
+    pub fn imrecv_vec(&self, msg: MessageId) -> Result<RequestId> {
+        self.receive_claimed(msg, Target::Vec(Vec::new()))
+    }
+
+    fn receive_claimed(&self, msg: MessageId, target: Target) -> Result<RequestId> {
+        self.check_live("recv")?;
+        let mut st = self.state.borrow_mut();
+        let Some(pos) = st.unexpected.iter().position(|u| u.uid == msg && u.probed) else {
+            return mpi_err!(
+                Request,
+                "receive: message {msg} was not claimed by a matched probe, or was received already"
+            );
+        };
+        let h = st.unexpected[pos].header;
+        let id = st.insert(Request {
+            kind: Kind::Recv {
+                envelope: Envelope {
+                    context: h.context,
+                    source: h.src as i32,
+                    tag: h.tag,
+                },
+                target,
+                total: 0,
+                received: 0,
+            },
+            status: Status::default(),
+            complete: false,
+            error: None,
+        });
+        if let Body::Partial { waiter, .. } = &mut st.unexpected[pos].body {
+            *waiter = Some(id);
+        } else {
+            let u = st.unexpected.remove(pos).expect("position is in range");
+            self.match_unexpected(&mut st, id, u);
+        }
+        Ok(id)
     }
 
     /// Waits for a message matching `envelope` and returns its status.
