@@ -72,12 +72,17 @@ pub struct Req {
 pub struct Requests {
     /// Live requests.
     pub table: Table<Req>,
+    /// Operations whose request was freed (MPI_Request_free) while they
+    /// were active: they go on, and are finished (unpacked, their engine
+    /// request released) once complete, by [`reap_detached`].
+    pub detached: Vec<(Rc<Engine>, Pending)>,
 }
 
 impl Default for Requests {
     fn default() -> Requests {
         Requests {
             table: Table::new(Kind::Request),
+            detached: Vec::new(),
         }
     }
 }
@@ -124,6 +129,7 @@ pub fn register(
     if out.is_null() {
         return mpi_err!(Arg, "request is a null pointer");
     }
+    reap_detached();
     let h = with(|m| {
         m.requests.table.insert(Req {
             comm,
@@ -136,6 +142,29 @@ pub fn register(
     // SAFETY: checked not null.
     unsafe { *out = h };
     Ok(())
+}
+
+/// Finishes the detached operations (see [`Requests::detached`]) that have
+/// completed; their outcomes have nobody to go to and are dropped.
+pub fn reap_detached() {
+    let list = with(|m| {
+        if m.requests.detached.is_empty() {
+            None
+        } else {
+            Some(std::mem::take(&mut m.requests.detached))
+        }
+    });
+    let Some(list) = list else { return };
+    let mut left = Vec::new();
+    for (engine, op) in list {
+        match op {
+            Pending::Active { id, .. } if !engine.is_complete(id) => left.push((engine, op)),
+            op => {
+                let _ = op.finish(&engine);
+            }
+        }
+    }
+    with(|m| m.requests.detached.append(&mut left));
 }
 
 /// Finishes a completed engine request: takes its status, unpacks, checks capacity.
@@ -243,13 +272,13 @@ fn active(h: c_int) -> bool {
 /// (sends must be delivered before the final barrier).
 pub fn finalize_requests() -> Result<()> {
     let ids: Vec<(Rc<Engine>, RequestId)> = with(|m| {
-        m.requests
-            .table
-            .iter()
-            .filter_map(|(_, r)| match &r.op {
+        let live = m.requests.table.iter().map(|(_, r)| (&r.engine, &r.op));
+        let detached = m.requests.detached.iter().map(|(e, op)| (e, op));
+        live.chain(detached)
+            .filter_map(|(e, op)| match op {
                 Pending::Active {
                     id, target: None, ..
-                } => Some((r.engine.clone(), *id)),
+                } => Some((e.clone(), *id)),
                 _ => None,
             })
             .collect()
@@ -257,6 +286,7 @@ pub fn finalize_requests() -> Result<()> {
     for (e, id) in ids {
         e.wait(id)?;
     }
+    reap_detached();
     Ok(())
 }
 
@@ -593,13 +623,17 @@ mpi_fn! {
             let Some(r) = r else {
                 return mpi_err!(Request, "{h:#x} is not a valid request handle (freed, or never made)");
             };
-            // An active operation is waited for here, its outcome dropped:
-            // the engine keeps no request that nobody holds (so, unlike
-            // the standard's free, this blocks until the operation ends).
-            if let Pending::Active { id, .. } = &r.op {
-                r.engine.wait(*id)?;
+            // An active operation goes on without its handle (the standard's
+            // free returns at once); it is finished once it completes.
+            match r.op {
+                Pending::Active { id, .. } if !r.engine.is_complete(id) => {
+                    with(|m| m.requests.detached.push((r.engine, r.op)));
+                }
+                op => {
+                    let _ = op.finish(&r.engine);
+                }
             }
-            let _ = r.op.finish(&r.engine);
+            reap_detached();
             // SAFETY: not null.
             unsafe { *request = MPI_REQUEST_NULL };
             Ok(())

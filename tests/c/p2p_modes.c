@@ -3,7 +3,8 @@
  * buffered mode (attach, detach, a buffer too small), matched probes
  * (Mprobe/Improbe, Mrecv/Imrecv, a 4 MiB message, MPI_MESSAGE_NO_PROC),
  * Sendrecv_replace, the large-count _c forms, persistent requests started
- * several times, cancelling a receive, MPI_Request_get_status, and the
+ * several times, freeing active requests, cancelling a receive,
+ * MPI_Request_get_status, and the
  * status setters and MPI_Get_elements. */
 #include <mpi.h>
 #include <stdio.h>
@@ -466,6 +467,52 @@ static void test_requests_and_status(int right, int left) {
     CHECK(error_class(code) == MPI_ERR_COUNT);
 }
 
+/* MPI_Request_free of active requests returns at once; the operations go
+ * on: a freed receive still gets its message (non-overtaking: once the
+ * message sent after it has arrived, it has too), a freed send is still
+ * delivered, and a freed receive into a derived datatype is unpacked. */
+static void test_request_free(int right, int left) {
+    int got[4] = {-1, -1, -1, -1}, strided[8], after = -1;
+    for (int i = 0; i < 8; i++) strided[i] = -1;
+    MPI_Datatype every_other;
+    MPI_Type_vector(4, 1, 2, MPI_INT, &every_other);
+    MPI_Type_commit(&every_other);
+    MPI_Request r;
+    /* Posted before the sender has even started: it cannot have matched. */
+    CHECK(MPI_Irecv(got, 4, MPI_INT, left, 40, MPI_COMM_WORLD, &r) == MPI_SUCCESS);
+    CHECK(MPI_Request_free(&r) == MPI_SUCCESS);
+    CHECK(r == MPI_REQUEST_NULL);
+    CHECK(MPI_Irecv(strided, 1, every_other, left, 41, MPI_COMM_WORLD, &r) == MPI_SUCCESS);
+    CHECK(MPI_Request_free(&r) == MPI_SUCCESS);
+    barrier();
+    int *out = ints(4, 100 * rank);
+    CHECK(MPI_Isend(out, 4, MPI_INT, right, 40, MPI_COMM_WORLD, &r) == MPI_SUCCESS);
+    CHECK(MPI_Request_free(&r) == MPI_SUCCESS);
+    CHECK(MPI_Send(out, 4, MPI_INT, right, 41, MPI_COMM_WORLD) == MPI_SUCCESS);
+    /* Nonblocking: a standard send may wait for its receive (it does under
+     * a forced rendezvous protocol). */
+    int mark = rank;
+    MPI_Request marks[2];
+    CHECK(MPI_Isend(&mark, 1, MPI_INT, right, 40, MPI_COMM_WORLD, &marks[0]) == MPI_SUCCESS);
+    CHECK(MPI_Isend(&mark, 1, MPI_INT, right, 41, MPI_COMM_WORLD, &marks[1]) == MPI_SUCCESS);
+    CHECK(MPI_Recv(&after, 1, MPI_INT, left, 40, MPI_COMM_WORLD, MPI_STATUS_IGNORE) == MPI_SUCCESS);
+    CHECK(after == left);
+    CHECK(MPI_Recv(&after, 1, MPI_INT, left, 41, MPI_COMM_WORLD, MPI_STATUS_IGNORE) == MPI_SUCCESS);
+    CHECK(after == left);
+    CHECK(MPI_Waitall(2, marks, MPI_STATUSES_IGNORE) == MPI_SUCCESS);
+    /* Any later request lets the freed ones finish (unpacking included). */
+    CHECK(MPI_Irecv(&after, 0, MPI_INT, MPI_PROC_NULL, 0, MPI_COMM_WORLD, &r) == MPI_SUCCESS);
+    CHECK(MPI_Wait(&r, MPI_STATUS_IGNORE) == MPI_SUCCESS);
+    for (int i = 0; i < 4; i++) {
+        CHECK(got[i] == 100 * left + i);
+        CHECK(strided[2 * i] == 100 * left + i);
+        CHECK(strided[2 * i + 1] == -1);
+    }
+    barrier();
+    free(out);
+    MPI_Type_free(&every_other);
+}
+
 int main(int argc, char **argv) {
     int size;
     MPI_Init(&argc, &argv);
@@ -483,6 +530,7 @@ int main(int argc, char **argv) {
     test_replace(right, left);
     test_large_count_forms(right, left);
     test_requests_and_status(right, left);
+    test_request_free(right, left);
 
     barrier();
     if (rank == 0) printf("p2p_modes ok on %d ranks\n", size);
