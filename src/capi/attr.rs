@@ -166,99 +166,184 @@ pub unsafe extern "C" fn MPIR_Dup_fn(
     MPI_SUCCESS
 }
 
+fn create_keyval(
+    name: &'static str,
+    copy: Option<CopyFn>,
+    delete: Option<DeleteFn>,
+    keyval: *mut c_int,
+    extra: *mut c_void,
+) -> c_int {
+    call(name, MPI_COMM_SELF, || {
+        let k = with(|m| {
+            m.keyvals.table.insert(Keyval {
+                copy,
+                delete,
+                extra: extra as usize,
+                kind: Kind::Comm,
+            })
+        });
+        super::out("comm_keyval", keyval, k)
+    })
+}
+
 mpi_fn! {
     fn MPI_Comm_create_keyval / PMPI_Comm_create_keyval(copy: Option<CopyFn>, delete: Option<DeleteFn>, keyval: *mut c_int, extra: *mut c_void) -> c_int {
-        call("MPI_Comm_create_keyval", MPI_COMM_SELF, || {
-            let k = with(|m| m.keyvals.table.insert(Keyval { copy, delete, extra: extra as usize, kind: Kind::Comm }));
-            super::out("comm_keyval", keyval, k)
-        })
+        create_keyval("MPI_Comm_create_keyval", copy, delete, keyval, extra)
     }
+}
+
+fn free_keyval(name: &'static str, keyval: *mut c_int) -> c_int {
+    call(name, MPI_COMM_SELF, || {
+        if keyval.is_null() {
+            return mpi_err!(Arg, "comm_keyval is a null pointer");
+        }
+        // SAFETY: not null.
+        let kv = unsafe { *keyval };
+        if predefined(kv).is_some() {
+            return mpi_err!(Keyval, "predefined keyval {kv:#x} cannot be freed");
+        }
+        self::keyval(kv, Kind::Comm)?;
+        // Attributes already set keep working until deleted (the
+        // standard); they find no callbacks once the keyval is gone.
+        with(|m| m.keyvals.table.remove(kv));
+        // SAFETY: not null.
+        unsafe { *keyval = MPI_KEYVAL_INVALID };
+        Ok(())
+    })
 }
 
 mpi_fn! {
     fn MPI_Comm_free_keyval / PMPI_Comm_free_keyval(keyval: *mut c_int) -> c_int {
-        call("MPI_Comm_free_keyval", MPI_COMM_SELF, || {
-            if keyval.is_null() {
-                return mpi_err!(Arg, "comm_keyval is a null pointer");
-            }
-            // SAFETY: not null.
-            let kv = unsafe { *keyval };
-            if predefined(kv).is_some() {
-                return mpi_err!(Keyval, "predefined keyval {kv:#x} cannot be freed");
-            }
-            self::keyval(kv, Kind::Comm)?;
-            // Attributes already set keep working until deleted (the
-            // standard); they find no callbacks once the keyval is gone.
-            with(|m| m.keyvals.table.remove(kv));
-            // SAFETY: not null.
-            unsafe { *keyval = MPI_KEYVAL_INVALID };
-            Ok(())
-        })
+        free_keyval("MPI_Comm_free_keyval", keyval)
     }
+}
+
+fn set_attr(name: &'static str, comm: c_int, keyval: c_int, value: *mut c_void) -> c_int {
+    call(name, comm, || {
+        if predefined(keyval).is_some() {
+            return mpi_err!(Keyval, "predefined attribute {keyval:#x} cannot be set");
+        }
+        self::keyval(keyval, Kind::Comm)?;
+        let old = with(|m| {
+            m.check_running()?;
+            match m.comms.get_mut(comm) {
+                Some(c) => Ok(c.attrs.insert(keyval, value as usize)),
+                None => bad_comm(comm),
+            }
+        })?;
+        if let Some(v) = old {
+            call_delete(comm, keyval, v)?;
+        }
+        Ok(())
+    })
 }
 
 mpi_fn! {
     fn MPI_Comm_set_attr / PMPI_Comm_set_attr(comm: c_int, keyval: c_int, value: *mut c_void) -> c_int {
-        call("MPI_Comm_set_attr", comm, || {
-            if predefined(keyval).is_some() {
-                return mpi_err!(Keyval, "predefined attribute {keyval:#x} cannot be set");
-            }
-            self::keyval(keyval, Kind::Comm)?;
-            let old = with(|m| {
-                m.check_running()?;
-                match m.comms.get_mut(comm) {
-                    Some(c) => Ok(c.attrs.insert(keyval, value as usize)),
-                    None => bad_comm(comm),
-                }
-            })?;
-            if let Some(v) = old {
-                call_delete(comm, keyval, v)?;
-            }
-            Ok(())
-        })
+        set_attr("MPI_Comm_set_attr", comm, keyval, value)
     }
+}
+
+fn get_attr(
+    name: &'static str,
+    comm: c_int,
+    keyval: c_int,
+    value: *mut c_void,
+    flag: *mut c_int,
+) -> c_int {
+    call(name, comm, || {
+        let found: Option<usize> = with(|m| {
+            m.check_running()?;
+            let Some(c) = m.comms.get(comm) else {
+                return bad_comm(comm);
+            };
+            if let Some(p) = predefined(keyval) {
+                UNIVERSE_SIZE.store(
+                    c.comm
+                        .size()
+                        .max(m.comms.world.as_ref().map_or(1, |w| w.comm.size())),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                LASTUSEDCODE.store(m.errors.last_used(), std::sync::atomic::Ordering::Relaxed);
+                // Predefined attributes hang on MPI_COMM_WORLD only.
+                return Ok((comm == MPI_COMM_WORLD).then_some(p as usize));
+            }
+            if m.keyvals.table.get(keyval).is_none() {
+                return mpi_err!(
+                    Keyval,
+                    "{keyval:#x} is not a valid keyval (freed, or never made)"
+                );
+            }
+            Ok(c.attrs.get(&keyval).copied())
+        })?;
+        super::out("flag", flag, found.is_some() as c_int)?;
+        if let Some(v) = found {
+            super::out("attribute_val", value as *mut usize, v)?;
+        }
+        Ok(())
+    })
 }
 
 mpi_fn! {
     fn MPI_Comm_get_attr / PMPI_Comm_get_attr(comm: c_int, keyval: c_int, value: *mut c_void, flag: *mut c_int) -> c_int {
-        call("MPI_Comm_get_attr", comm, || {
-            let found: Option<usize> = with(|m| {
-                m.check_running()?;
-                let Some(c) = m.comms.get(comm) else { return bad_comm(comm) };
-                if let Some(p) = predefined(keyval) {
-                    UNIVERSE_SIZE.store(c.comm.size().max(m.comms.world.as_ref().map_or(1, |w| w.comm.size())), std::sync::atomic::Ordering::Relaxed);
-                    LASTUSEDCODE.store(m.errors.last_used(), std::sync::atomic::Ordering::Relaxed);
-                    // Predefined attributes hang on MPI_COMM_WORLD only.
-                    return Ok((comm == MPI_COMM_WORLD).then_some(p as usize));
-                }
-                if m.keyvals.table.get(keyval).is_none() {
-                    return mpi_err!(Keyval, "{keyval:#x} is not a valid keyval (freed, or never made)");
-                }
-                Ok(c.attrs.get(&keyval).copied())
-            })?;
-            super::out("flag", flag, found.is_some() as c_int)?;
-            if let Some(v) = found {
-                super::out("attribute_val", value as *mut usize, v)?;
-            }
-            Ok(())
-        })
+        get_attr("MPI_Comm_get_attr", comm, keyval, value, flag)
     }
+}
+
+fn delete_attr(name: &'static str, comm: c_int, keyval: c_int) -> c_int {
+    call(name, comm, || {
+        let old = with(|m| {
+            m.check_running()?;
+            match m.comms.get_mut(comm) {
+                Some(c) => Ok(c.attrs.remove(&keyval)),
+                None => bad_comm(comm),
+            }
+        })?;
+        match old {
+            Some(v) => call_delete(comm, keyval, v),
+            None => mpi_err!(
+                Keyval,
+                "communicator has no attribute for keyval {keyval:#x}"
+            ),
+        }
+    })
 }
 
 mpi_fn! {
     fn MPI_Comm_delete_attr / PMPI_Comm_delete_attr(comm: c_int, keyval: c_int) -> c_int {
-        call("MPI_Comm_delete_attr", comm, || {
-            let old = with(|m| {
-                m.check_running()?;
-                match m.comms.get_mut(comm) {
-                    Some(c) => Ok(c.attrs.remove(&keyval)),
-                    None => bad_comm(comm),
-                }
-            })?;
-            match old {
-                Some(v) => call_delete(comm, keyval, v),
-                None => mpi_err!(Keyval, "communicator has no attribute for keyval {keyval:#x}"),
-            }
-        })
+        delete_attr("MPI_Comm_delete_attr", comm, keyval)
+    }
+}
+
+// The MPI-1 names (deprecated, removed from MPI-4's C bindings but kept by
+// MPICH): the same operations on communicators.
+
+mpi_fn! {
+    fn MPI_Keyval_create / PMPI_Keyval_create(copy: Option<CopyFn>, delete: Option<DeleteFn>, keyval: *mut c_int, extra: *mut c_void) -> c_int {
+        create_keyval("MPI_Keyval_create", copy, delete, keyval, extra)
+    }
+}
+
+mpi_fn! {
+    fn MPI_Keyval_free / PMPI_Keyval_free(keyval: *mut c_int) -> c_int {
+        free_keyval("MPI_Keyval_free", keyval)
+    }
+}
+
+mpi_fn! {
+    fn MPI_Attr_put / PMPI_Attr_put(comm: c_int, keyval: c_int, value: *mut c_void) -> c_int {
+        set_attr("MPI_Attr_put", comm, keyval, value)
+    }
+}
+
+mpi_fn! {
+    fn MPI_Attr_get / PMPI_Attr_get(comm: c_int, keyval: c_int, value: *mut c_void, flag: *mut c_int) -> c_int {
+        get_attr("MPI_Attr_get", comm, keyval, value, flag)
+    }
+}
+
+mpi_fn! {
+    fn MPI_Attr_delete / PMPI_Attr_delete(comm: c_int, keyval: c_int) -> c_int {
+        delete_attr("MPI_Attr_delete", comm, keyval)
     }
 }

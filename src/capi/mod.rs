@@ -42,6 +42,7 @@ pub mod family;
 pub mod group;
 pub mod handle;
 pub mod info;
+pub mod interop;
 pub mod message;
 pub mod op;
 pub mod p2p;

@@ -62,7 +62,7 @@ int main(int argc, char **argv) {
     MPI_Pcontrol(1);
 
     /* Predefined attributes of the world. */
-    int *val;
+    int *val, x0[3] = {1, 2, 3}, y0[3];
     MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &val, &flag);
     CHECK(flag && *val >= 32767);
     MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_WTIME_IS_GLOBAL, &val, &flag);
@@ -105,6 +105,41 @@ int main(int argc, char **argv) {
     CHECK(flag && got == base + 5);
     MPI_Comm_free(&dup);
 
+    /* The MPI-1 names of the same operations. */
+    int key1;
+    MPI_Keyval_create(MPI_NULL_COPY_FN, delete_fn, &key1, NULL);
+    MPI_Attr_put(MPI_COMM_WORLD, key1, base + 6);
+    MPI_Attr_get(MPI_COMM_WORLD, key1, &got, &flag);
+    CHECK(flag && got == base + 6);
+    MPI_Comm_dup(MPI_COMM_WORLD, &dup); /* MPI_NULL_COPY_FN: not copied */
+    MPI_Attr_get(dup, key1, &got, &flag);
+    CHECK(flag == 0);
+    MPI_Comm_free(&dup);
+    MPI_Attr_delete(MPI_COMM_WORLD, key1);
+    CHECK(deletes == 4);
+    MPI_Keyval_free(&key1);
+    CHECK(key1 == MPI_KEYVAL_INVALID);
+    MPI_Attr_get(MPI_COMM_WORLD, MPI_TAG_UB, &val, &flag);
+    CHECK(flag && *val >= 32767);
+
+    /* A status through its Fortran forms and back. */
+    MPI_Status st, back;
+    MPI_Fint fst[MPI_F_STATUS_SIZE];
+    MPI_F08_status f08;
+    MPI_Sendrecv(&x0, 3, MPI_INT, 0, 9, y0, 3, MPI_INT, 0, 9, MPI_COMM_SELF, &st);
+    CHECK(MPI_Status_c2f(&st, fst) == MPI_SUCCESS);
+    CHECK(fst[MPI_F_SOURCE] == 0 && fst[MPI_F_TAG] == 9);
+    CHECK(MPI_Status_f2f08(fst, &f08) == MPI_SUCCESS);
+    CHECK(f08.MPI_SOURCE == 0 && f08.MPI_TAG == 9);
+    CHECK(MPI_Status_f082f(&f08, fst) == MPI_SUCCESS);
+    CHECK(MPI_Status_f082c(&f08, &back) == MPI_SUCCESS);
+    CHECK(MPI_Status_c2f08(&back, &f08) == MPI_SUCCESS);
+    CHECK(MPI_Status_f2c(fst, &back) == MPI_SUCCESS);
+    CHECK(back.MPI_SOURCE == 0 && back.MPI_TAG == 9);
+    int n3;
+    MPI_Get_count(&back, MPI_INT, &n3);
+    CHECK(n3 == 3);
+
     /* Names. */
     char name[MPI_MAX_OBJECT_NAME];
     MPI_Comm_get_name(MPI_COMM_WORLD, name, &len);
@@ -128,6 +163,9 @@ int main(int argc, char **argv) {
     int e = MPI_Comm_free_keyval(&key), cls;
     MPI_Error_class(e, &cls);
     CHECK(cls == MPI_ERR_KEYVAL);
+    e = MPI_Status_c2f(MPI_STATUS_IGNORE, (MPI_Fint *)&x);
+    MPI_Error_class(e, &cls);
+    CHECK(cls == MPI_ERR_ARG);
 
     MPI_Finalize();
     if (rank == 0) printf("env_attr ok on %d ranks\n", size);
