@@ -10,6 +10,7 @@ use super::consts::*;
 use super::handle::{Kind, Table};
 use super::state::with;
 use super::typemap::TypeMap;
+use crate::engine::Status;
 use crate::error::{mpi_err, Result};
 
 /// What a datatype's constructor call was, as MPI_Type_get_envelope and
@@ -321,6 +322,10 @@ pub enum RecvTarget {
         /// Its type map.
         map: Rc<TypeMap>,
     },
+    /// Into a vector, then stored into the inner target once the whole
+    /// operation is complete (MPI_Sendrecv_replace: the buffer is still
+    /// being sent from while the message arrives).
+    Replace(Box<RecvTarget>),
 }
 
 impl RecvTarget {
@@ -329,16 +334,52 @@ impl RecvTarget {
         match self {
             RecvTarget::Direct(_, cap) => *cap,
             RecvTarget::Unpack { count, map, .. } => count * map.size,
+            RecvTarget::Replace(inner) => inner.capacity(),
         }
     }
 
-    /// Unpacks `data` (for `Unpack` targets).
-    pub fn unpack(&self, data: &[u8]) {
-        if let RecvTarget::Unpack { buf, count, map } = self {
-            // SAFETY: the caller's buffer holds `count` elements of the type
-            // and stayed valid while the receive was pending (the standard).
-            unsafe { map.unpack(data, *buf, *count) };
+    /// The bytes the engine may receive into directly; None when the
+    /// message must come into a vector of its own and be [`store`]d.
+    ///
+    /// [`store`]: RecvTarget::store
+    pub fn direct(&self) -> Option<(*mut u8, usize)> {
+        match self {
+            RecvTarget::Direct(p, cap) => Some((*p, *cap)),
+            _ => None,
         }
+    }
+
+    /// Stores message `data` (whose status is `st`) into the target: as
+    /// much as fits, then MPI_ERR_TRUNCATE if it did not all fit.
+    pub fn store(&self, data: &[u8], st: &Status) -> Result<()> {
+        let cap = self.capacity();
+        let n = data.len().min(cap);
+        match self {
+            RecvTarget::Direct(p, _) => {
+                if n > 0 {
+                    // SAFETY: the target holds `cap` >= n bytes, and `data`
+                    // is the engine's own vector: no overlap.
+                    unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), *p, n) };
+                }
+            }
+            RecvTarget::Unpack { buf, count, map } => {
+                // SAFETY: the caller's buffer holds `count` elements of the
+                // type and stayed valid while the receive was pending (the
+                // standard).
+                unsafe { map.unpack(&data[..n], *buf, *count) };
+            }
+            RecvTarget::Replace(inner) => return inner.store(data, st),
+        }
+        if data.len() > cap {
+            return mpi_err!(
+                Truncate,
+                "message of {} bytes from rank {} (tag {}) does not fit the receive buffer of {cap} bytes",
+                data.len(),
+                st.source,
+                st.tag
+            );
+        }
+        Ok(())
     }
 }
 

@@ -13,7 +13,6 @@ use std::rc::Rc;
 
 use super::comm::comm_of;
 use super::consts::*;
-use super::dtype::RecvTarget;
 use super::errors::call;
 use super::handle::{Kind, Table};
 use super::mpi_fn;
@@ -146,9 +145,9 @@ fn start_mrecv(
     // SAFETY: as above.
     unsafe { *message = MPI_MESSAGE_NULL };
     let e = obj.engine;
-    let id = match &target {
-        RecvTarget::Direct(p, cap) => e.imrecv(obj.id, *p, *cap)?,
-        RecvTarget::Unpack { .. } => e.imrecv_vec(obj.id)?,
+    let id = match target.direct() {
+        Some((p, cap)) => e.imrecv(obj.id, p, cap)?,
+        None => e.imrecv_vec(obj.id)?,
     };
     Ok(Some((
         obj.comm,

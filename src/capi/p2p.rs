@@ -27,7 +27,7 @@ use super::state::with;
 use crate::api::comm::Communicator;
 use crate::engine::p2p::check_tag;
 use crate::engine::{Engine, Envelope, Status};
-use crate::error::{mpi_err, mpi_error, Error, ErrorClass, Result};
+use crate::error::{mpi_err, mpi_error, Result};
 
 /// How a send hands its message over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,6 +132,17 @@ pub fn start_send_mode(
 ) -> Result<Pending> {
     check_tag("send", tag, false)?;
     let data = send_data_n(buf, count, dt)?;
+    start_send_data(c, data, dest, tag, mode)
+}
+
+/// Starts a send of `data` (its tag checked) in `mode`.
+fn start_send_data(
+    c: &Communicator,
+    data: SendData,
+    dest: c_int,
+    tag: c_int,
+    mode: Mode,
+) -> Result<Pending> {
     let Some(d) = c.check_rank("send", "destination", dest)? else {
         return Ok(Pending::Done(Ok(Communicator::null_status())));
     };
@@ -177,6 +188,16 @@ pub fn start_recv_n(
 ) -> Result<Pending> {
     check_tag("receive", tag, true)?;
     let target = recv_target_n(buf, count, dt)?;
+    start_recv_into(c, target, source, tag)
+}
+
+/// Starts a receive (its tag checked) into `target`.
+fn start_recv_into(
+    c: &Communicator,
+    target: RecvTarget,
+    source: c_int,
+    tag: c_int,
+) -> Result<Pending> {
     let Some(s) = c.check_source("receive", source)? else {
         return Ok(Pending::Done(Ok(Communicator::null_status())));
     };
@@ -185,9 +206,9 @@ pub fn start_recv_n(
         source: s,
         tag,
     };
-    let id = match &target {
-        RecvTarget::Direct(p, cap) => c.engine().irecv(env, *p, *cap)?,
-        RecvTarget::Unpack { .. } => c.engine().irecv_vec(env)?,
+    let id = match target.direct() {
+        Some((p, cap)) => c.engine().irecv(env, p, cap)?,
+        None => c.engine().irecv_vec(env)?,
     };
     Ok(Pending::Active {
         id,
@@ -203,8 +224,8 @@ pub fn wait_pending(c: &Communicator, p: Pending) -> Result<Status> {
 
 /// Runs a pending operation of `engine` to completion and returns its status.
 pub fn wait_on(engine: &Engine, p: Pending) -> Result<Status> {
-    if let Pending::Active { id, .. } = &p {
-        engine.wait(*id)?;
+    while let Some(id) = p.waiting_on(engine) {
+        engine.wait(id)?;
     }
     p.finish(engine)
         .unwrap_or_else(|| Ok(Communicator::null_status()))
@@ -621,6 +642,58 @@ mpi_fn! {
     }
 }
 
+/// Starts MPI_Sendrecv's send and receive as one operation; every
+/// argument is checked before either starts.
+#[allow(clippy::too_many_arguments)]
+fn start_sendrecv(
+    c: &Communicator,
+    sendbuf: *const c_void,
+    sendcount: i64,
+    sendtype: c_int,
+    dest: c_int,
+    sendtag: c_int,
+    recvbuf: *mut c_void,
+    recvcount: i64,
+    recvtype: c_int,
+    source: c_int,
+    recvtag: c_int,
+) -> Result<Pending> {
+    check_tag("send", sendtag, false)?;
+    c.check_rank("send", "destination", dest)?;
+    let data = send_data_n(sendbuf, sendcount, sendtype)?;
+    check_tag("receive", recvtag, true)?;
+    let target = recv_target_n(recvbuf, recvcount, recvtype)?;
+    c.check_source("receive", source)?;
+    let r = start_recv_into(c, target, source, recvtag)?;
+    let s = start_send_data(c, data, dest, sendtag, Mode::Standard)?;
+    Ok(Pending::Pair(Box::new((s, r))))
+}
+
+/// Starts MPI_Sendrecv_replace's send and receive as one operation: the
+/// message comes into a vector of its own, and into the buffer only once
+/// the send from the buffer has completed.
+#[allow(clippy::too_many_arguments)]
+fn start_sendrecv_replace(
+    c: &Communicator,
+    buf: *mut c_void,
+    count: i64,
+    dt: c_int,
+    dest: c_int,
+    sendtag: c_int,
+    source: c_int,
+    recvtag: c_int,
+) -> Result<Pending> {
+    check_tag("send", sendtag, false)?;
+    c.check_rank("send", "destination", dest)?;
+    let data = send_data_n(buf, count, dt)?;
+    check_tag("receive", recvtag, true)?;
+    let target = RecvTarget::Replace(Box::new(recv_target_n(buf, count, dt)?));
+    c.check_source("receive", source)?;
+    let r = start_recv_into(c, target, source, recvtag)?;
+    let s = start_send_data(c, data, dest, sendtag, Mode::Standard)?;
+    Ok(Pending::Pair(Box::new((s, r))))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn sendrecv(
     name: &'static str,
@@ -639,25 +712,54 @@ fn sendrecv(
 ) -> c_int {
     call(name, comm, || {
         let c = comm_of(comm)?;
-        // Check the send's arguments before the receive is posted.
-        check_tag("send", sendtag, false)?;
-        c.check_rank("send", "destination", dest)?;
-        send_data_n(sendbuf, sendcount, sendtype)?;
-        let r = start_recv_n(&c, recvbuf, recvcount, recvtype, source, recvtag)?;
-        let s = start_send_mode(
-            &c,
-            sendbuf,
-            sendcount,
-            sendtype,
-            dest,
-            sendtag,
-            Mode::Standard,
+        let p = start_sendrecv(
+            &c, sendbuf, sendcount, sendtype, dest, sendtag, recvbuf, recvcount, recvtype, source,
+            recvtag,
         )?;
-        let st = wait_pending(&c, r)?;
-        wait_pending(&c, s)?;
+        let st = wait_pending(&c, p)?;
         put_status(status, &c_status(&st));
         Ok(())
     })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn isendrecv(
+    name: &'static str,
+    sendbuf: *const c_void,
+    sendcount: i64,
+    sendtype: c_int,
+    dest: c_int,
+    sendtag: c_int,
+    recvbuf: *mut c_void,
+    recvcount: i64,
+    recvtype: c_int,
+    source: c_int,
+    recvtag: c_int,
+    comm: c_int,
+    request: *mut c_int,
+) -> c_int {
+    call(name, comm, || {
+        let c = comm_of(comm)?;
+        let p = start_sendrecv(
+            &c, sendbuf, sendcount, sendtype, dest, sendtag, recvbuf, recvcount, recvtype, source,
+            recvtag,
+        )?;
+        register(comm, c.engine().clone(), p, None, request)
+    })
+}
+
+mpi_fn! {
+    fn MPI_Isendrecv / PMPI_Isendrecv(sendbuf: *const c_void, sendcount: c_int, sendtype: c_int, dest: c_int, sendtag: c_int,
+        recvbuf: *mut c_void, recvcount: c_int, recvtype: c_int, source: c_int, recvtag: c_int, comm: c_int, request: *mut c_int) -> c_int {
+        isendrecv("MPI_Isendrecv", sendbuf, sendcount as i64, sendtype, dest, sendtag, recvbuf, recvcount as i64, recvtype, source, recvtag, comm, request)
+    }
+}
+
+mpi_fn! {
+    fn MPI_Isendrecv_c / PMPI_Isendrecv_c(sendbuf: *const c_void, sendcount: i64, sendtype: c_int, dest: c_int, sendtag: c_int,
+        recvbuf: *mut c_void, recvcount: i64, recvtype: c_int, source: c_int, recvtag: c_int, comm: c_int, request: *mut c_int) -> c_int {
+        isendrecv("MPI_Isendrecv_c", sendbuf, sendcount, sendtype, dest, sendtag, recvbuf, recvcount, recvtype, source, recvtag, comm, request)
+    }
 }
 
 mpi_fn! {
@@ -675,33 +777,6 @@ mpi_fn! {
 }
 
 /// Writes received `data` into `target`; MPI_ERR_TRUNCATE if it does not fit.
-fn store(target: &RecvTarget, data: &[u8], st: &Status) -> Result<()> {
-    let cap = target.capacity();
-    let n = data.len().min(cap);
-    match target {
-        RecvTarget::Direct(p, _) => {
-            if n > 0 {
-                // SAFETY: the target holds `cap` >= n bytes (recv_target_n),
-                // and `data` is the engine's own vector: no overlap.
-                unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), *p, n) };
-            }
-        }
-        RecvTarget::Unpack { .. } => target.unpack(&data[..n]),
-    }
-    if data.len() > cap {
-        return Err(Error::new(
-            ErrorClass::Truncate,
-            format!(
-                "message of {} bytes from rank {} (tag {}) does not fit the receive buffer of {cap} bytes",
-                data.len(),
-                st.source,
-                st.tag
-            ),
-        ));
-    }
-    Ok(())
-}
-
 #[allow(clippy::too_many_arguments)]
 fn sendrecv_replace(
     name: &'static str,
@@ -717,35 +792,45 @@ fn sendrecv_replace(
 ) -> c_int {
     call(name, comm, || {
         let c = comm_of(comm)?;
-        check_tag("receive", recvtag, true)?;
-        let target = recv_target_n(buf, count, dt)?;
-        let src = c.check_source("receive", source)?;
-        // The message comes into a vector of its own, and into the buffer
-        // only once the send from the buffer has completed.
-        let s = start_send_mode(&c, buf, count, dt, dest, sendtag, Mode::Standard)?;
-        let e = c.engine();
-        let r = match src {
-            Some(s) => Some(e.irecv_vec(Envelope {
-                context: c.comm().context,
-                source: s,
-                tag: recvtag,
-            })?),
-            None => None,
-        };
-        wait_pending(&c, s)?;
-        let st = match r {
-            Some(id) => {
-                e.wait(id)?;
-                let (data, mut st) = e.take_vec(id)?;
-                store(&target, &data, &st)?;
-                st.bytes = data.len();
-                st
-            }
-            None => Communicator::null_status(),
-        };
+        let p = start_sendrecv_replace(&c, buf, count, dt, dest, sendtag, source, recvtag)?;
+        let st = wait_pending(&c, p)?;
         put_status(status, &c_status(&st));
         Ok(())
     })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn isendrecv_replace(
+    name: &'static str,
+    buf: *mut c_void,
+    count: i64,
+    dt: c_int,
+    dest: c_int,
+    sendtag: c_int,
+    source: c_int,
+    recvtag: c_int,
+    comm: c_int,
+    request: *mut c_int,
+) -> c_int {
+    call(name, comm, || {
+        let c = comm_of(comm)?;
+        let p = start_sendrecv_replace(&c, buf, count, dt, dest, sendtag, source, recvtag)?;
+        register(comm, c.engine().clone(), p, None, request)
+    })
+}
+
+mpi_fn! {
+    fn MPI_Isendrecv_replace / PMPI_Isendrecv_replace(buf: *mut c_void, count: c_int, datatype: c_int, dest: c_int, sendtag: c_int,
+        source: c_int, recvtag: c_int, comm: c_int, request: *mut c_int) -> c_int {
+        isendrecv_replace("MPI_Isendrecv_replace", buf, count as i64, datatype, dest, sendtag, source, recvtag, comm, request)
+    }
+}
+
+mpi_fn! {
+    fn MPI_Isendrecv_replace_c / PMPI_Isendrecv_replace_c(buf: *mut c_void, count: i64, datatype: c_int, dest: c_int, sendtag: c_int,
+        source: c_int, recvtag: c_int, comm: c_int, request: *mut c_int) -> c_int {
+        isendrecv_replace("MPI_Isendrecv_replace_c", buf, count, datatype, dest, sendtag, source, recvtag, comm, request)
+    }
 }
 
 mpi_fn! {

@@ -28,6 +28,9 @@ pub enum Pending {
         /// For a receive: where the bytes go.
         target: Option<RecvTarget>,
     },
+    /// A send and a receive that complete as one operation (MPI_Sendrecv,
+    /// MPI_Isendrecv and their _replace forms); its status is the receive's.
+    Pair(Box<(Pending, Pending)>),
     /// Already complete (a send to or receive from MPI_PROC_NULL).
     Done(Result<Status>),
     /// A persistent request not started (or completed and not restarted).
@@ -35,8 +38,54 @@ pub enum Pending {
 }
 
 impl Pending {
-    /// The outcome of a completed operation (its engine request, if any,
-    /// has completed): unpacked, capacity checked, kept bytes released.
+    /// The engine request to wait for next: one of this operation's that
+    /// has not completed; None once all have.
+    pub fn waiting_on(&self, engine: &Engine) -> Option<RequestId> {
+        match self {
+            Pending::Active { id, .. } => (!engine.is_complete(*id)).then_some(*id),
+            Pending::Pair(p) => p.0.waiting_on(engine).or_else(|| p.1.waiting_on(engine)),
+            Pending::Done(_) | Pending::Inactive => None,
+        }
+    }
+
+    /// The status of a completed operation, leaving it as it is
+    /// (MPI_Request_get_status); None while it is not complete.
+    pub fn peek(&self, engine: &Engine) -> Option<Status> {
+        match self {
+            Pending::Active { id, .. } => engine.peek_status(*id),
+            Pending::Pair(p) => p.0.peek(engine).and_then(|_| p.1.peek(engine)),
+            Pending::Done(Ok(s)) => Some(*s),
+            Pending::Done(Err(_)) | Pending::Inactive => None,
+        }
+    }
+
+    /// The engine receive of this operation, if any (MPI_Cancel).
+    pub fn receive(&self) -> Option<RequestId> {
+        match self {
+            Pending::Active {
+                id,
+                target: Some(_),
+                ..
+            } => Some(*id),
+            Pending::Pair(p) => p.1.receive(),
+            _ => None,
+        }
+    }
+
+    /// The engine sends of this operation still in flight or not yet
+    /// finished (MPI_Finalize delivers them).
+    pub fn sends(&self) -> Vec<RequestId> {
+        match self {
+            Pending::Active {
+                id, target: None, ..
+            } => vec![*id],
+            Pending::Pair(p) => p.0.sends(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The outcome of a completed operation (its engine requests, if any,
+    /// have completed): unpacked, capacity checked, kept bytes released.
     /// None for an inactive request.
     pub fn finish(self, engine: &Engine) -> Option<Result<Status>> {
         match self {
@@ -44,6 +93,15 @@ impl Pending {
                 let r = finish(engine, id, target.as_ref());
                 drop(keep);
                 Some(r)
+            }
+            Pending::Pair(p) => {
+                let (send, recv) = *p;
+                let sent = send.finish(engine);
+                let received = recv.finish(engine);
+                match sent {
+                    Some(Err(e)) => Some(Err(e)),
+                    _ => received,
+                }
             }
             Pending::Done(r) => Some(r),
             Pending::Inactive => None,
@@ -158,7 +216,7 @@ pub fn reap_detached() {
     let mut left = Vec::new();
     for (engine, op) in list {
         match op {
-            Pending::Active { id, .. } if !engine.is_complete(id) => left.push((engine, op)),
+            op if op.waiting_on(&engine).is_some() => left.push((engine, op)),
             op => {
                 let _ = op.finish(&engine);
             }
@@ -170,42 +228,36 @@ pub fn reap_detached() {
 /// Finishes a completed engine request: takes its status, unpacks, checks capacity.
 pub fn finish(engine: &Engine, id: RequestId, target: Option<&RecvTarget>) -> Result<Status> {
     match target {
-        Some(t @ RecvTarget::Unpack { .. }) => {
+        Some(t) if t.direct().is_none() => {
             let (data, mut st) = engine.take_vec(id)?;
-            let cap = t.capacity();
-            t.unpack(&data[..data.len().min(cap)]);
-            st.bytes = data.len().min(cap);
-            if data.len() > cap {
-                return Err(Error::new(
-                    ErrorClass::Truncate,
-                    format!(
-                        "message of {} bytes from rank {} (tag {}) does not fit the receive buffer of {cap} bytes",
-                        data.len(),
-                        st.source,
-                        st.tag
-                    ),
-                ));
-            }
+            t.store(&data, &st)?;
+            st.bytes = data.len();
             Ok(st)
         }
         _ => engine.take(id),
     }
 }
 
-/// The engine and engine request of request `h` while it is active (None:
-/// null, done or inactive; an error for an invalid handle).
+/// The engine and the engine request that request `h` waits for next
+/// (None: null, done, inactive, or every part complete; an error for an
+/// invalid handle).
 fn engine_id(h: c_int) -> Result<Option<(Rc<Engine>, RequestId)>> {
     with(|m| match m.requests.table.get(h) {
-        Some(r) => Ok(match &r.op {
-            Pending::Active { id, .. } => Some((r.engine.clone(), *id)),
-            _ => None,
-        }),
+        Some(r) => Ok(r.op.waiting_on(&r.engine).map(|id| (r.engine.clone(), id))),
         None if h == MPI_REQUEST_NULL => Ok(None),
         None => mpi_err!(
             Request,
             "{h:#x} is not a valid request handle (freed, or never made)"
         ),
     })
+}
+
+/// Waits until request `h` may complete.
+fn wait_ready(h: c_int) -> Result<()> {
+    while let Some((engine, id)) = engine_id(h)? {
+        engine.wait(id)?;
+    }
+    Ok(())
 }
 
 /// Completes request `*h` (whose engine request has completed, or which is
@@ -237,24 +289,21 @@ fn complete(h: &mut c_int) -> (c_int, Result<MPI_Status>) {
 
 /// Waits for request `*h` and completes it.
 fn wait_one(h: &mut c_int) -> (c_int, Result<MPI_Status>) {
-    match engine_id(*h) {
-        Err(e) => return (MPI_COMM_SELF, Err(e)),
-        Ok(Some((engine, id))) => {
-            if let Err(e) = engine.wait(id) {
-                return (MPI_COMM_SELF, Err(e));
-            }
-        }
-        Ok(None) => {}
+    if let Err(e) = wait_ready(*h) {
+        return (MPI_COMM_SELF, Err(e));
     }
     complete(h)
 }
 
-/// Whether request `h` may complete now (progresses once).
+/// Whether request `h` may complete now (progresses once per engine
+/// request it waits for).
 fn ready(h: c_int) -> Result<bool> {
-    match engine_id(h)? {
-        Some((engine, id)) => engine.test(id),
-        None => Ok(true),
+    while let Some((engine, id)) = engine_id(h)? {
+        if !engine.test(id)? {
+            return Ok(false);
+        }
     }
+    Ok(true)
 }
 
 /// Whether `h` is a request that MPI_Waitany/Testany/Waitsome should consider.
@@ -275,12 +324,7 @@ pub fn finalize_requests() -> Result<()> {
         let live = m.requests.table.iter().map(|(_, r)| (&r.engine, &r.op));
         let detached = m.requests.detached.iter().map(|(e, op)| (e, op));
         live.chain(detached)
-            .filter_map(|(e, op)| match op {
-                Pending::Active {
-                    id, target: None, ..
-                } => Some((e.clone(), *id)),
-                _ => None,
-            })
+            .flat_map(|(e, op)| op.sends().into_iter().map(|id| (e.clone(), id)))
             .collect()
     });
     for (e, id) in ids {
@@ -405,14 +449,8 @@ mpi_fn! {
             Err(e) => return raise("MPI_Waitall", MPI_COMM_SELF, e),
         };
         for &h in hs.iter() {
-            match engine_id(h) {
-                Err(e) => return raise("MPI_Waitall", MPI_COMM_SELF, e),
-                Ok(Some((engine, id))) => {
-                    if let Err(e) = engine.wait(id) {
-                        return raise("MPI_Waitall", MPI_COMM_SELF, e);
-                    }
-                }
-                Ok(None) => {}
+            if let Err(e) = wait_ready(h) {
+                return raise("MPI_Waitall", MPI_COMM_SELF, e);
             }
         }
         let all: Vec<usize> = (0..hs.len()).collect();
@@ -478,17 +516,20 @@ fn any(
         return MPI_SUCCESS;
     }
     let mut found = None;
-    for &i in &live {
-        match ready(hs[i]) {
-            Ok(true) => {
-                found = Some(i);
-                break;
+    loop {
+        for &i in &live {
+            match ready(hs[i]) {
+                Ok(true) => {
+                    found = Some(i);
+                    break;
+                }
+                Ok(false) => {}
+                Err(e) => return raise(name, MPI_COMM_SELF, e),
             }
-            Ok(false) => {}
-            Err(e) => return raise(name, MPI_COMM_SELF, e),
         }
-    }
-    if found.is_none() && flag.is_none() {
+        if found.is_some() || flag.is_some() {
+            break;
+        }
         let ids: Vec<(Rc<Engine>, RequestId)> = live
             .iter()
             .filter_map(|&i| engine_id(hs[i]).ok().flatten())
@@ -499,7 +540,6 @@ fn any(
                 return raise(name, MPI_COMM_SELF, e);
             }
         }
-        found = live.iter().copied().find(|&i| ready(hs[i]).unwrap_or(true));
     }
     match found {
         None => {
@@ -626,8 +666,8 @@ mpi_fn! {
             // An active operation goes on without its handle (the standard's
             // free returns at once); it is finished once it completes.
             match r.op {
-                Pending::Active { id, .. } if !r.engine.is_complete(id) => {
-                    with(|m| m.requests.detached.push((r.engine, r.op)));
+                op if op.waiting_on(&r.engine).is_some() => {
+                    with(|m| m.requests.detached.push((r.engine, op)));
                 }
                 op => {
                     let _ = op.finish(&r.engine);
@@ -650,8 +690,8 @@ mpi_fn! {
                 return Ok(());
             }
             let s = with(|m| match m.requests.table.get(request) {
-                Some(Req { op: Pending::Active { id, .. }, engine, .. }) => {
-                    engine.peek_status(*id).map(|s| c_status(&s))
+                Some(Req { op: op @ (Pending::Active { .. } | Pending::Pair(_)), engine, .. }) => {
+                    op.peek(engine).map(|s| c_status(&s))
                 }
                 Some(Req { op: Pending::Done(Ok(s)), .. }) => Some(c_status(s)),
                 _ => Some(empty_status()),
@@ -670,15 +710,17 @@ mpi_fn! {
             }
             // SAFETY: not null.
             let h = unsafe { *request };
-            match engine_id(h)? {
-                // Only receives can be cancelled; a send completes anyway
-                // (its status then says not cancelled, as the standard allows).
-                Some((engine, id)) => {
-                    engine.cancel_recv(id);
-                    Ok(())
-                }
-                None => Ok(()),
+            // Only receives can be cancelled; a send completes anyway
+            // (its status then says not cancelled, as the standard allows).
+            let receive = with(|m| match m.requests.table.get(h) {
+                Some(r) => Ok(r.op.receive().map(|id| (r.engine.clone(), id))),
+                None if h == MPI_REQUEST_NULL => Ok(None),
+                None => mpi_err!(Request, "{h:#x} is not a valid request handle (freed, or never made)"),
+            })?;
+            if let Some((engine, id)) = receive {
+                engine.cancel_recv(id);
             }
+            Ok(())
         })
     }
 }

@@ -2,7 +2,7 @@
  * mode (an Ssend does not complete before its receive has matched),
  * buffered mode (attach, detach, a buffer too small), matched probes
  * (Mprobe/Improbe, Mrecv/Imrecv, a 4 MiB message, MPI_MESSAGE_NO_PROC),
- * Sendrecv_replace, the large-count _c forms, persistent requests started
+ * Sendrecv_replace, Isendrecv(_replace), the large-count _c forms, persistent requests started
  * several times, freeing active requests, cancelling a receive,
  * MPI_Request_get_status, and the
  * status setters and MPI_Get_elements. */
@@ -317,6 +317,44 @@ static void test_replace(int right, int left) {
     int code = MPI_Sendrecv_replace(&one, 1, MPI_INT, MPI_PROC_NULL, 0, left, 401, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     CHECK(error_class(code) == MPI_ERR_TRUNCATE);
     MPI_Wait(&r, MPI_STATUS_IGNORE);
+
+    /* The nonblocking forms (MPI-4): a ring shift of a large and a small
+     * buffer at once, completed by MPI_Waitall, MPI_Testany and MPI_Wait,
+     * and a strided datatype replaced in place. */
+    int n = 300000;
+    int *big = ints(n, rank * 7), *got = ints(n, -1);
+    MPI_Request rs[2];
+    CHECK(MPI_Isendrecv(big, n, MPI_INT, right, 402, got, n, MPI_INT, left, 402, MPI_COMM_WORLD, &rs[0]) == MPI_SUCCESS);
+    int small = rank;
+    CHECK(MPI_Isendrecv_replace(&small, 1, MPI_INT, right, 403, left, 403, MPI_COMM_WORLD, &rs[1]) == MPI_SUCCESS);
+    MPI_Status sts[2];
+    CHECK(MPI_Waitall(2, rs, sts) == MPI_SUCCESS);
+    int c;
+    MPI_Get_count(&sts[0], MPI_INT, &c);
+    CHECK(c == n && sts[0].MPI_SOURCE == left && sts[0].MPI_TAG == 402);
+    for (int i = 0; i < n; i += 997) CHECK(got[i] == left * 7 + i);
+    CHECK(got[n - 1] == left * 7 + n - 1);
+    CHECK(small == left && sts[1].MPI_SOURCE == left && sts[1].MPI_TAG == 403);
+
+    MPI_Datatype pairs;
+    MPI_Type_vector(3, 2, 4, MPI_INT, &pairs);
+    MPI_Type_commit(&pairs);
+    int grid[12];
+    for (int i = 0; i < 12; i++) grid[i] = 100 * rank + i;
+    CHECK(MPI_Isendrecv_replace_c(grid, 1, pairs, right, 404, left, 404, MPI_COMM_WORLD, &r) == MPI_SUCCESS);
+    int flag = 0, idx = -1;
+    while (!flag) CHECK(MPI_Testany(1, &r, &idx, &flag, &st) == MPI_SUCCESS);
+    CHECK(idx == 0 && r == MPI_REQUEST_NULL && st.MPI_SOURCE == left);
+    for (int i = 0; i < 12; i++) CHECK(grid[i] == ((i % 4) < 2 && i < 10 ? 100 * left + i : 100 * rank + i));
+    MPI_Type_free(&pairs);
+
+    CHECK(MPI_Isendrecv_c(&small, 1, MPI_INT, MPI_PROC_NULL, 0, &v, 1, MPI_INT, MPI_PROC_NULL, 0, MPI_COMM_WORLD, &r) == MPI_SUCCESS);
+    CHECK(MPI_Wait(&r, &st) == MPI_SUCCESS && st.MPI_SOURCE == MPI_PROC_NULL);
+    /* A bad destination is reported before anything starts. */
+    code = MPI_Isendrecv(&small, 1, MPI_INT, 1 << 20, 0, &v, 1, MPI_INT, left, 0, MPI_COMM_WORLD, &r);
+    CHECK(error_class(code) == MPI_ERR_RANK);
+    free(big);
+    free(got);
 }
 
 static void test_large_count_forms(int right, int left) {
