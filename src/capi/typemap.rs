@@ -1337,11 +1337,17 @@ impl TypeMap {
 }
 
 impl Prim {
-    /// Bytes of one value in external32 (the MPI standard's table: the
-    /// native size on x86-64 Linux for every type, `long` and `wchar_t`
-    /// included; long double is 16).
+    /// Bytes of one value in external32 (the MPI standard's table of
+    /// external32 sizes, as MPICH has it): the native size on x86-64 Linux,
+    /// except MPI_LONG and MPI_UNSIGNED_LONG (4; the value is truncated on
+    /// packing and extended on unpacking) and MPI_WCHAR (2); long double
+    /// is 16 in both.
     pub fn external32_size(self) -> usize {
-        self.size()
+        match self {
+            Prim::Long | Prim::UnsignedLong => 4,
+            Prim::Wchar => 2,
+            _ => self.size(),
+        }
     }
 }
 
@@ -1375,7 +1381,8 @@ fn to_external32(prim: Prim, native: &[u8], out: &mut Vec<u8>) {
             part(&native[h..], Some(f), out);
         }
         Repr::Real(f) => part(native, Some(f), out),
-        Repr::Int { .. } | Repr::Logical => part(native, None, out),
+        // Little-endian: a narrower external form keeps the low bytes.
+        Repr::Int { .. } | Repr::Logical => part(&native[..prim.external32_size()], None, out),
     }
 }
 
@@ -1403,7 +1410,13 @@ fn from_external32(prim: Prim, ext: &[u8], native: &mut [u8]) {
             part(&ext[eh..], Some(f), im);
         }
         Repr::Real(f) => part(ext, Some(f), native),
-        Repr::Int { .. } | Repr::Logical => part(ext, None, native),
+        Repr::Int { signed } => {
+            // A narrower external form is sign- or zero-extended.
+            let negative = signed && ext.first().is_some_and(|b| b & 0x80 != 0);
+            native.fill(if negative { 0xff } else { 0 });
+            part(ext, None, &mut native[..ext.len()]);
+        }
+        Repr::Logical => part(ext, None, native),
     }
 }
 
@@ -2051,15 +2064,21 @@ mod tests {
             ext32(&pre(DOUBLE), &1.0f64.to_ne_bytes()),
             [0x3f, 0xf0, 0, 0, 0, 0, 0, 0]
         );
+        // LONG and UNSIGNED_LONG are 4 bytes in external32 (sign- and
+        // zero-extended back), WCHAR 2, as in the standard's table and MPICH.
         assert_eq!(
             ext32(&pre(0x4c000807), &(-2i64).to_ne_bytes()),
-            (-2i64).to_be_bytes()
+            (-2i32).to_be_bytes()
+        );
+        assert_eq!(
+            ext32(&pre(0x4c000808), &0xfffe_fffeu64.to_ne_bytes()),
+            [0xff, 0xfe, 0xff, 0xfe]
         );
         assert_eq!(ext32(&pre(CHAR), b"a"), b"a");
         assert_eq!(ext32(&pre(0x4c00013f), &[1]), [1]); // C_BOOL
         assert_eq!(
             ext32(&pre(0x4c00040e), &0x263au32.to_ne_bytes()),
-            [0, 0, 0x26, 0x3a]
+            [0x26, 0x3a]
         );
         // long double 1.5: x87 exponent 0x3fff, mantissa 0xc000...; binary128
         // 1.5 is 0x3fff8000...

@@ -269,6 +269,21 @@ static void packing(void) {
     MPI_Aint esz;
     MPI_Pack_external_size("external32", 3, MPI_INT, &esz);
     CHECK(esz == 12);
+    /* The standard's table: long is 4 bytes and wchar_t 2 in external32. */
+    MPI_Pack_external_size("external32", 3, MPI_LONG, &esz);
+    CHECK(esz == 12);
+    MPI_Pack_external_size("external32", 3, MPI_WCHAR, &esz);
+    CHECK(esz == 6);
+    {
+        long lv[2] = {-5, 70000}, lb[2] = {0, 0};
+        unsigned char le[8];
+        MPI_Aint lp = 0;
+        MPI_Pack_external("external32", lv, 2, MPI_LONG, le, sizeof le, &lp);
+        CHECK(lp == 8 && le[0] == 0xff && le[3] == 0xfb && le[5] == 0x01 && le[6] == 0x11 && le[7] == 0x70);
+        lp = 0;
+        MPI_Unpack_external("external32", le, sizeof le, &lp, lb, 2, MPI_LONG);
+        CHECK(lb[0] == -5 && lb[1] == 70000);
+    }
     if (shmpi) { /* MPICH 4.0.2 answers 0 or crashes for pair types */
         MPI_Pack_external_size("external32", 2, MPI_DOUBLE_INT, &esz);
         CHECK(esz == 24);
