@@ -27,7 +27,7 @@ use std::rc::Rc;
 
 use super::comm::comm_of;
 use super::consts::*;
-use super::dtype::comm_type;
+use super::dtype::{basic_size, comm_type};
 use super::errors::call;
 use super::mpi_fn;
 use super::op::{call_user, check_predef, op_of, OpRef, UserOp};
@@ -397,6 +397,104 @@ impl<'a> Unpacked<'a> {
     }
 }
 
+// ----------------------------------------------------------- fast paths
+
+/// `count` elements of a contiguous datatype in a user buffer, as one run
+/// of bytes: its first byte and its length.
+#[derive(Clone, Copy)]
+struct Run {
+    at: *mut u8,
+    len: usize,
+}
+
+impl Run {
+    /// The run of `count` (argument `what`) elements of datatype `dt` at
+    /// `buf`; None when the type is not contiguous (the general path packs
+    /// it). A predefined basic type's size is read off its handle, without
+    /// the lock or a table.
+    fn of(buf: *const c_void, what: &str, count_: i64, dt: c_int) -> Result<Option<Run>> {
+        let n = count(what, count_)?;
+        let (lb, size) = match basic_size(dt) {
+            Some(size) => (0, size),
+            None => {
+                let t = comm_type(dt)?;
+                if !t.is_contiguous() {
+                    return Ok(None);
+                }
+                (t.true_lb, t.size)
+            }
+        };
+        let Some(len) = n.checked_mul(size).filter(|&l| l <= isize::MAX as usize) else {
+            return mpi_err!(
+                Count,
+                "{what} {count_} of {size}-byte elements overflows the address space"
+            );
+        };
+        if len > 0 && buf.is_null() {
+            return mpi_err!(Buffer, "buffer is a null pointer but {what} is {count_}");
+        }
+        Ok(Some(Run {
+            at: (buf as *mut u8).wrapping_offset(lb),
+            len,
+        }))
+    }
+
+    /// As [`Run::of`], but None for MPI_IN_PLACE (whose datatype is not
+    /// significant).
+    fn given(buf: *const c_void, what: &str, count_: i64, dt: c_int) -> Result<Option<Run>> {
+        if in_place(buf) {
+            return Ok(None);
+        }
+        Run::of(buf, what, count_, dt)
+    }
+
+    /// `n` runs of this one's length, one after the other (the receive
+    /// buffer of a gather); None if that overflows.
+    fn times(self, n: usize) -> Option<Run> {
+        let len = self
+            .len
+            .checked_mul(n)
+            .filter(|&l| l <= isize::MAX as usize)?;
+        Some(Run { at: self.at, len })
+    }
+
+    /// Whether the two runs share a byte.
+    fn overlaps(self, o: Run) -> bool {
+        let (a, b) = (self.at as usize, o.at as usize);
+        self.len > 0 && o.len > 0 && a < b + o.len && b < a + self.len
+    }
+
+    /// The bytes of the run.
+    ///
+    /// # Safety
+    /// The run must lie in memory readable for the returned lifetime (the
+    /// standard makes the user's buffer hold the elements for the call).
+    unsafe fn bytes<'a>(self) -> &'a [u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: the caller's contract; not null (checked in `of`).
+        unsafe { std::slice::from_raw_parts(self.at, self.len) }
+    }
+
+    /// The bytes of the run, writable.
+    ///
+    /// # Safety
+    /// As [`Run::bytes`], writable, and no other live slice overlaps it.
+    unsafe fn bytes_mut<'a>(self) -> &'a mut [u8] {
+        if self.len == 0 {
+            return &mut [];
+        }
+        // SAFETY: the caller's contract; not null (checked in `of`).
+        unsafe { std::slice::from_raw_parts_mut(self.at, self.len) }
+    }
+}
+
+/// `n` consecutive ranges of `each` bytes.
+fn uniform_ranges(n: usize, each: usize) -> Vec<Range<usize>> {
+    (0..n).map(|i| i * each..(i + 1) * each).collect()
+}
+
 // ------------------------------------------------------------ reductions
 
 /// A reduction operation on packed elements of one datatype.
@@ -540,6 +638,10 @@ fn bcast(buf: *mut c_void, count_: i64, dt: c_int, root: c_int, comm: c_int) -> 
     if in_place(buf) {
         return mpi_err!(Buffer, "MPI_IN_PLACE is not allowed in a broadcast");
     }
+    if let Some(run) = Run::of(buf, "count", count_, dt)? {
+        // SAFETY: the user's buffer holds `count` elements, writable.
+        return c.engine().bcast(c.comm(), unsafe { run.bytes_mut() }, r);
+    }
     let n = count("count", count_)?;
     let map = comm_type(dt)?;
     let mut space = Unpacked::new(buf, vec![Part::whole(n, &map)])?;
@@ -622,6 +724,10 @@ fn gather(
 
 /// Scatter and scatterv: `send_parts(n)` (the root's send parts) is only
 /// evaluated at the root.
+/// With `uniform` (MPI_Scatter: equal parts, one after the other in the
+/// root's packed bytes) every member knows where its part lies and the
+/// engine scatters in one round; scatterv first scatters the places.
+#[allow(clippy::too_many_arguments)]
 fn scatter(
     sendbuf: *const c_void,
     send_parts: impl FnOnce(usize) -> Result<Vec<Part>>,
@@ -630,6 +736,7 @@ fn scatter(
     rtype: c_int,
     root: c_int,
     comm: c_int,
+    uniform: bool,
 ) -> Result<()> {
     let c = comm_of(comm)?;
     let r = check_root(&c, root)?;
@@ -643,7 +750,14 @@ fn scatter(
         }
         let part = Part::whole(count("recvcount", rcount)?, &comm_type(rtype)?);
         let mut space = Unpacked::new(recvbuf, vec![part])?;
-        c.engine().scatterv(c.comm(), &[], &[], space.bytes(), r)?;
+        let recv = space.bytes();
+        if uniform {
+            let want = me * recv.len()..(me + 1) * recv.len();
+            c.engine()
+                .scatter_known(c.comm(), &[], &[], want, recv, r)?;
+        } else {
+            c.engine().scatterv(c.comm(), &[], &[], recv, r)?;
+        }
         space.finish();
         return Ok(());
     }
@@ -666,8 +780,14 @@ fn scatter(
         ranges[me] = 0..0;
     }
     let mut space = Unpacked::new(recvbuf, recv)?;
-    c.engine()
-        .scatterv(c.comm(), &send.data, &ranges, space.bytes(), r)?;
+    if uniform {
+        let want = ranges[me].clone();
+        c.engine()
+            .scatter_known(c.comm(), &send.data, &ranges, want, space.bytes(), r)?;
+    } else {
+        c.engine()
+            .scatterv(c.comm(), &send.data, &ranges, space.bytes(), r)?;
+    }
     space.finish();
     match mismatch {
         Some(b) => mpi_err!(
@@ -785,6 +905,24 @@ fn reduce(
     let part = Part::whole(n, &map);
     let me = c.comm().me;
     let f = |a: &[u8], b: &mut [u8]| red.apply(a, b);
+    // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
+    if let Some(send) = Run::given(sendbuf, "count", count_, dt)? {
+        let recv = if me == r {
+            Run::of(recvbuf, "count", count_, dt)?.filter(|recv| !recv.overlaps(send))
+        } else {
+            Some(Run {
+                at: recvbuf as *mut u8,
+                len: 0,
+            })
+        };
+        if let Some(recv) = recv {
+            // SAFETY: the buffers hold `count` elements, the root's
+            // receive buffer writable and apart from the send buffer.
+            let (data, space) = unsafe { (send.bytes(), recv.bytes_mut()) };
+            c.engine().reduce(c.comm(), data, space, unit, &f, r)?;
+            return red.check();
+        }
+    }
     if me != r {
         if in_place(sendbuf) {
             return mpi_err!(
@@ -828,11 +966,24 @@ fn reduce_all(
     let map = comm_type(dt)?;
     let red = Reduction::new(op, dt, &map)?;
     let unit = red.unit()?;
+    let f = |a: &[u8], b: &mut [u8]| red.apply(a, b);
+    let (e, cc) = (c.engine(), c.comm());
+    // Contiguous types, no MPI_IN_PLACE, allreduce: straight between the
+    // buffers.
+    if kind == AllKind::Allreduce && !in_place(sendbuf) {
+        let send = Run::of(sendbuf, "count", count_, dt)?;
+        let recv = Run::of(recvbuf, "count", count_, dt)?;
+        if let Some((send, recv)) = send.zip(recv).filter(|(s, r)| !s.overlaps(*r)) {
+            // SAFETY: the buffers hold `count` elements, the receive
+            // buffer writable and apart from the send buffer.
+            let (data, space) = unsafe { (send.bytes(), recv.bytes_mut()) };
+            e.allreduce(cc, data, space, unit, &f)?;
+            return red.check();
+        }
+    }
     let part = Part::whole(n, &map);
     let send = reduction_input(sendbuf, recvbuf, &part)?;
     let mut space = Unpacked::new(recvbuf, vec![part])?;
-    let f = |a: &[u8], b: &mut [u8]| red.apply(a, b);
-    let (e, cc) = (c.engine(), c.comm());
     match kind {
         AllKind::Allreduce => e.allreduce(cc, &send.data, space.bytes(), unit, &f)?,
         AllKind::Scan => e.scan(cc, &send.data, space.bytes(), unit, &f, false)?,
@@ -969,6 +1120,28 @@ fn gather_uniform(
     root: c_int,
     comm: c_int,
 ) -> Result<()> {
+    let c = comm_of(comm)?;
+    let r = check_root(&c, root)?;
+    let (n, me) = (c.comm().size(), c.comm().me);
+    // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
+    if let Some(send) = Run::given(sendbuf, "sendcount", scount, stype)? {
+        if me != r {
+            // SAFETY: the user's send buffer holds `sendcount` elements.
+            return c
+                .engine()
+                .gatherv(c.comm(), unsafe { send.bytes() }, &mut [], &[], r);
+        }
+        let recv = Run::of(recvbuf, "recvcount", rcount, rtype)?;
+        if let Some((each, all)) = recv.and_then(|one| Some((one.len, one.times(n)?))) {
+            if each == send.len && !all.overlaps(send) {
+                let ranges = uniform_ranges(n, each);
+                // SAFETY: the root's receive buffer holds `recvcount`
+                // elements per rank, writable, apart from the send buffer.
+                let (data, space) = unsafe { (send.bytes(), all.bytes_mut()) };
+                return c.engine().gatherv(c.comm(), data, space, &ranges, r);
+            }
+        }
+    }
     let parts = |n| parts_uniform(n, count("recvcount", rcount)?, &comm_type(rtype)?);
     gather(sendbuf, scount, stype, recvbuf, parts, root, comm)
 }
@@ -1039,8 +1212,32 @@ fn scatter_uniform(
     root: c_int,
     comm: c_int,
 ) -> Result<()> {
+    let c = comm_of(comm)?;
+    let r = check_root(&c, root)?;
+    let (n, me) = (c.comm().size(), c.comm().me);
+    // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
+    if let Some(recv) = Run::given(recvbuf, "recvcount", rcount, rtype)? {
+        let want = me * recv.len..(me + 1) * recv.len;
+        if me != r {
+            // SAFETY: the user's receive buffer holds `recvcount` elements.
+            let space = unsafe { recv.bytes_mut() };
+            return c.engine().scatter_known(c.comm(), &[], &[], want, space, r);
+        }
+        let send = Run::of(sendbuf, "sendcount", scount, stype)?;
+        if let Some((each, all)) = send.and_then(|one| Some((one.len, one.times(n)?))) {
+            if each == recv.len && !all.overlaps(recv) {
+                let ranges = uniform_ranges(n, each);
+                // SAFETY: the root's send buffer holds `sendcount` elements
+                // per rank, apart from the receive buffer.
+                let (data, space) = unsafe { (all.bytes(), recv.bytes_mut()) };
+                return c
+                    .engine()
+                    .scatter_known(c.comm(), data, &ranges, want, space, r);
+            }
+        }
+    }
     let parts = |n| parts_uniform(n, count("sendcount", scount)?, &comm_type(stype)?);
-    scatter(sendbuf, parts, recvbuf, rcount, rtype, root, comm)
+    scatter(sendbuf, parts, recvbuf, rcount, rtype, root, comm, true)
 }
 
 mpi_fn! {
@@ -1081,7 +1278,7 @@ unsafe fn scatterv<C: Wide, D: Wide>(
         };
         parts_v("sendcounts", &k, &d, &comm_type(stype)?)
     };
-    scatter(sendbuf, parts, recvbuf, rcount, rtype, root, comm)
+    scatter(sendbuf, parts, recvbuf, rcount, rtype, root, comm, false)
 }
 
 mpi_fn! {
@@ -1108,11 +1305,21 @@ fn allgather_uniform(
     comm: c_int,
 ) -> Result<()> {
     let c = comm_of(comm)?;
-    let parts = parts_uniform(
-        c.comm().size(),
-        count("recvcount", rcount)?,
-        &comm_type(rtype)?,
-    )?;
+    let n = c.comm().size();
+    // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
+    if let Some(send) = Run::given(sendbuf, "sendcount", scount, stype)? {
+        let recv = Run::of(recvbuf, "recvcount", rcount, rtype)?;
+        if let Some((each, all)) = recv.and_then(|one| Some((one.len, one.times(n)?))) {
+            if each == send.len && !all.overlaps(send) {
+                let ranges = uniform_ranges(n, each);
+                // SAFETY: the receive buffer holds `recvcount` elements per
+                // rank, writable, apart from the send buffer.
+                let (data, space) = unsafe { (send.bytes(), all.bytes_mut()) };
+                return c.engine().allgatherv(c.comm(), data, space, &ranges);
+            }
+        }
+    }
+    let parts = parts_uniform(n, count("recvcount", rcount)?, &comm_type(rtype)?)?;
     allgather(sendbuf, scount, stype, recvbuf, parts, &c)
 }
 
@@ -1181,6 +1388,19 @@ fn alltoall_uniform(
 ) -> Result<()> {
     let c = comm_of(comm)?;
     let n = c.comm().size();
+    // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
+    if let Some(send) = Run::given(sendbuf, "sendcount", scount, stype)? {
+        let recv = Run::of(recvbuf, "recvcount", rcount, rtype)?;
+        let both = send.times(n).zip(recv.and_then(|r| r.times(n)));
+        if let Some((data, space)) = both {
+            if data.len == space.len && !data.overlaps(space) {
+                // SAFETY: the buffers hold their counts per rank, the
+                // receive buffer writable, apart from each other.
+                let (data, space) = unsafe { (data.bytes(), space.bytes_mut()) };
+                return c.engine().alltoall(c.comm(), data, space);
+            }
+        }
+    }
     let recv = parts_uniform(n, count("recvcount", rcount)?, &comm_type(rtype)?)?;
     let send = || parts_uniform(n, count("sendcount", scount)?, &comm_type(stype)?);
     alltoall(sendbuf, send, recvbuf, recv, true, &c)

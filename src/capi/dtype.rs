@@ -226,7 +226,7 @@ pub fn bad_type<T>(h: c_int) -> Result<T> {
 
 /// Size in bytes of a predefined contiguous type, read off its handle
 /// (MPICH encodes it in bits 8-15), without taking the lock.
-fn basic_size(h: c_int) -> Option<usize> {
+pub fn basic_size(h: c_int) -> Option<usize> {
     let u = h as u32;
     (u & 0xff00_0000 == 0x4c00_0000 && u & 0xff != 0x10 && u & 0xff != 0x11)
         .then_some(((u >> 8) & 0xff) as usize)

@@ -561,8 +561,10 @@ impl Engine {
     }
 
     /// Scatter where every member knows where its part lies in the root's
-    /// buffer (`want`); `ranges` (every member's part) is the root's only.
-    fn scatter_known(
+    /// buffer (`want`, as long as `recv`); `ranges` (every member's part)
+    /// is the root's only (others may pass none). The root's own `want`
+    /// may be empty (its part stays where it is: MPI_IN_PLACE).
+    pub fn scatter_known(
         &self,
         comm: &Comm,
         send: &[u8],

@@ -2,7 +2,8 @@
  * values checked on every rank, MPI_IN_PLACE forms, v-variants with uneven
  * counts and displacements, alltoallw, the large-count (_c) forms, a
  * non-contiguous predefined type (MPI_DOUBLE_INT: 12 bytes of data in an
- * extent of 16) and send/receive types that differ. */
+ * extent of 16), send/receive types that differ, and ranks that describe
+ * the same data with strided and contiguous types in one collective. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,6 +288,55 @@ static void test_alltoall(void) {
     free(sc); free(sd); free(rc); free(rd); free(csc); free(crc); free(csd); free(crd);
 }
 
+/* Ranks describe the same data with different layouts: one rank with a
+ * strided (non-contiguous) type, the others with contiguous ones, so that
+ * packed and direct transfers meet in one collective. */
+static void test_mixed_layouts(void) {
+    MPI_Datatype every_other, part;
+    MPI_Type_vector(4, 1, 2, MPI_INT, &every_other); /* 4 ints, stride 2 */
+    MPI_Type_commit(&every_other);
+    /* Per rank: 2 ints at stride 2, parts 4 ints apart. */
+    MPI_Datatype two;
+    MPI_Type_vector(2, 1, 2, MPI_INT, &two);
+    MPI_Type_create_resized(two, 0, 4 * sizeof(int), &part);
+    MPI_Type_commit(&part);
+    MPI_Type_free(&two);
+    int *wide = malloc(8 * size * sizeof(int)), flat[8], *all = malloc(8 * size * sizeof(int));
+    for (int root = 0; root < size; root++) {
+        int strided = rank == root; /* the root uses the strided types */
+        /* Broadcast. */
+        for (int i = 0; i < 8; i++) wide[i] = strided ? val(root, i) : -1;
+        for (int i = 0; i < 4; i++) flat[i] = -1;
+        if (strided) CHECK(MPI_Bcast(wide, 1, every_other, root, MPI_COMM_WORLD) == MPI_SUCCESS);
+        else CHECK(MPI_Bcast(flat, 4, MPI_INT, root, MPI_COMM_WORLD) == MPI_SUCCESS);
+        if (!strided) for (int i = 0; i < 4; i++) CHECK(flat[i] == val(root, 2 * i));
+        /* Scatter: the root's parts are strided, everybody receives 2 ints. */
+        for (int i = 0; i < 4 * size; i++) wide[i] = val(root, i);
+        flat[0] = flat[1] = -1;
+        CHECK(MPI_Scatter(wide, 1, part, flat, 2, MPI_INT, root, MPI_COMM_WORLD) == MPI_SUCCESS);
+        CHECK(flat[0] == val(root, 4 * rank) && flat[1] == val(root, 4 * rank + 2));
+        /* Gather: the root sends its own 4 ints strided, receives flat. */
+        for (int i = 0; i < 8; i++) wide[i] = val(rank, i);
+        for (int i = 0; i < 4; i++) flat[i] = val(rank, 2 * i);
+        for (int i = 0; i < 4 * size; i++) all[i] = -1;
+        if (strided) CHECK(MPI_Gather(wide, 1, every_other, all, 4, MPI_INT, root, MPI_COMM_WORLD) == MPI_SUCCESS);
+        else CHECK(MPI_Gather(flat, 4, MPI_INT, NULL, 0, MPI_INT, root, MPI_COMM_WORLD) == MPI_SUCCESS);
+        if (strided)
+            for (int r = 0; r < size; r++)
+                for (int i = 0; i < 4; i++) CHECK(all[4 * r + i] == val(r, 2 * i));
+        /* Allgather: this round's root sends strided, the others flat. */
+        for (int i = 0; i < 4 * size; i++) all[i] = -1;
+        if (strided) CHECK(MPI_Allgather(wide, 1, every_other, all, 4, MPI_INT, MPI_COMM_WORLD) == MPI_SUCCESS);
+        else CHECK(MPI_Allgather(flat, 4, MPI_INT, all, 4, MPI_INT, MPI_COMM_WORLD) == MPI_SUCCESS);
+        for (int r = 0; r < size; r++)
+            for (int i = 0; i < 4; i++) CHECK(all[4 * r + i] == val(r, 2 * i));
+    }
+    free(wide);
+    free(all);
+    MPI_Type_free(&every_other);
+    MPI_Type_free(&part);
+}
+
 int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -297,6 +347,7 @@ int main(int argc, char **argv) {
     test_gatherv_scatterv();
     test_allgather();
     test_alltoall();
+    test_mixed_layouts();
     /* The same on a split communicator (odd and even ranks). */
     MPI_Comm half;
     MPI_Comm_split(MPI_COMM_WORLD, rank % 2, -rank, &half);
