@@ -104,8 +104,9 @@ impl TypeObj {
 pub struct Types {
     /// Derived datatypes (and the pair types, see [`Types::default`]).
     pub table: Table<TypeObj>,
-    /// Type maps of the predefined handles used so far.
-    predefined: HashMap<c_int, Rc<TypeMap>>,
+    /// Type maps of the predefined handles used so far, by the handle's
+    /// low byte (MPICH numbers its basic types there; see [`slot`]).
+    predefined: Vec<Option<(c_int, Rc<TypeMap>)>>,
     /// Names given to predefined types by MPI_Type_set_name.
     pub names: HashMap<c_int, String>,
     /// Attributes of predefined types.
@@ -123,7 +124,7 @@ impl Default for Types {
     fn default() -> Types {
         let mut t = Types {
             table: Table::new(Kind::Datatype),
-            predefined: HashMap::new(),
+            predefined: vec![None; 256],
             names: HashMap::new(),
             predefined_attrs: HashMap::new(),
             f90: HashMap::new(),
@@ -147,12 +148,14 @@ impl Default for Types {
 impl Types {
     /// The type map of handle `h`; `for_comm` requires a committed type.
     pub fn get(&mut self, h: c_int, for_comm: bool) -> Result<Rc<TypeMap>> {
-        if let Some(t) = self.predefined.get(&h) {
-            return Ok(t.clone());
+        if let Some((k, t)) = &self.predefined[slot(h)] {
+            if *k == h {
+                return Ok(t.clone());
+            }
         }
         if let Some(t) = TypeMap::predefined(h) {
             let t = Rc::new(t);
-            self.predefined.insert(h, t.clone());
+            self.predefined[slot(h)] = Some((h, t.clone()));
             return Ok(t);
         }
         match self.table.get(h) {
@@ -169,7 +172,7 @@ impl Types {
 
     /// Whether `h` is a predefined handle (a basic or a pair type).
     pub fn is_predefined(&self, h: c_int) -> bool {
-        self.predefined.contains_key(&h) || TypeMap::predefined(h).is_some()
+        TypeMap::predefined(h).is_some()
     }
 
     /// The type map of `h`, given to a constructor (committed or not), and
@@ -222,6 +225,14 @@ pub fn bad_type<T>(h: c_int) -> Result<T> {
             "{h:#x} is not a valid datatype handle (freed, or never made)"
         )
     }
+}
+
+/// The cache slot of predefined handle `h`: its low byte, which numbers
+/// MPICH's basic types (0x4c00SSII) and the pair types (0x8c00000I) alike;
+/// a slot holds the last handle cached there, so a collision only costs a
+/// rebuild.
+fn slot(h: c_int) -> usize {
+    (h & 0xff) as usize
 }
 
 /// Size in bytes of a predefined contiguous type, read off its handle
