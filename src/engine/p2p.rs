@@ -381,6 +381,7 @@ impl Engine {
             Protocol::Stream
         };
         let header = FrameHeader {
+            seq: 0,
             kind: 0,
             context,
             tag,
