@@ -28,6 +28,22 @@
 //! expects another length reports mismatched collective arguments instead
 //! of waiting forever.
 //!
+//! # Direct streams
+//!
+//! Copying through a sub-buffer costs two copies, and the second one pulls
+//! cache lines that the owner has just dirtied on another core, which is
+//! the slowest way to move memory between cores (on the 2-core machine of
+//! benches/RESULTS.md: about 3 GB/s, against about 8 GB/s for one
+//! `process_vm_readv` out of the owner's buffer). So a stream of at least
+//! `SHMPI_COLL_CMA_MIN` bytes (256 KiB by default), where the job may use
+//! cross-memory attach, is published *directly*: the owner publishes its
+//! buffer's address once ([`crate::shm::DirectStream`]), every reader copies
+//! the byte ranges it wants straight out of it, chunk by chunk in the same
+//! steps as above (so folds keep their order), and the owner returns only
+//! once every reader is done with its buffer. Readers tell the two kinds
+//! apart by which header carries the collective's tag, so ranks need not
+//! agree beforehand which streams are direct.
+//!
 //! Orderings: see the [`shm`](crate::shm) module doc (`tag` and `done` are
 //! the publication counters of a slot).
 
@@ -36,8 +52,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::{Engine, WaitFor};
-use crate::error::{mpi_err, Result};
-use crate::shm::{COLL_CHUNK, COLL_SLOTS};
+use crate::error::{mpi_err, mpi_error, Result};
+use crate::shm::{DirectRead, COLL_CHUNK, COLL_SLOTS};
 
 /// The engine's view of a communicator: its members and its context.
 #[derive(Debug)]
@@ -79,10 +95,13 @@ impl Comm {
     }
 }
 
-/// How many reads this rank's sub-buffers must see before reuse.
+/// How many reads this rank's sub-buffers and direct stream must see
+/// before reuse, and the buffer that direct reads land in.
 #[derive(Default)]
 pub(crate) struct SlotState {
     expected: [Cell<u64>; COLL_SLOTS],
+    direct_expected: Cell<u64>,
+    scratch: Cell<Vec<u8>>,
 }
 
 /// Maximum number of communicators a process can have at once.
@@ -177,42 +196,118 @@ impl Engine {
         Ok(())
     }
 
-    /// Waits for chunk `k` of owner `o`'s stream, hands it to `take`, then releases it.
+    /// Offers `mine` as this rank's direct stream to `readers` readers.
+    fn publish_direct(&self, comm: &Comm, seq: u32, mine: &[u8], readers: &[usize]) {
+        let stream = self.segment().direct_stream(self.rank);
+        let expected = self.coll.direct_expected.get();
+        stream.publish(tag(comm.context, seq, 0), mine, expected);
+        self.coll
+            .direct_expected
+            .set(expected + readers.len() as u64);
+        for &r in readers {
+            self.wake(comm.ranks[r]);
+        }
+    }
+
+    /// Waits until every reader of this rank's direct stream is done with it.
+    fn wait_direct_readers(&self) -> Result<()> {
+        let stream = self.segment().direct_stream(self.rank);
+        let expected = self.coll.direct_expected.get();
+        if stream.reads_done() < expected {
+            let why = WaitFor::Collective {
+                call: "collective",
+                peer: self.rank,
+            };
+            self.wait_until(why, |_| Ok(stream.reads_done() >= expected))?;
+        }
+        Ok(())
+    }
+
+    /// Waits for bytes `want` (within chunk `k`) of owner `o`'s stream and
+    /// hands them to `take(offset, bytes)`: the whole chunk, starting at
+    /// offset `k * chunk`, when it came through a sub-buffer, just `want`
+    /// when the stream is direct. `direct` keeps an open direct read of the
+    /// stream between steps; `last` says this is the last chunk this rank
+    /// reads of it, which ends the read.
     #[allow(clippy::too_many_arguments)]
-    fn read_chunk(
-        &self,
+    fn read_chunk<'s>(
+        &'s self,
         call: &str,
         comm: &Comm,
         seq: u32,
         o: usize,
         k: usize,
         chunk: usize,
+        want: Range<usize>,
         expect_total: Option<usize>,
-        take: impl FnOnce(&[u8]),
+        direct: &mut Option<DirectRead<'s>>,
+        last: bool,
+        take: impl FnOnce(usize, &[u8]),
     ) -> Result<()> {
         let w = comm.ranks[o];
         let sub = (k + seq as usize) % COLL_SLOTS;
         let slot = self.segment().coll_slot(w, sub);
+        let stream = self.segment().direct_stream(w);
         let t = tag(comm.context, seq, k);
-        if slot.tag() != t {
-            self.wait_until(WaitFor::Collective { call, peer: w }, |_| {
-                Ok(slot.tag() == t)
-            })?;
-        }
-        let read = slot.read(t).expect("the tag was seen");
-        let total = read.total() as usize;
-        let result = match expect_total {
+        let t0 = tag(comm.context, seq, 0);
+        let mismatch = |total: usize| {
+            match expect_total {
             Some(e) if e != total => mpi_err!(
                 Count,
                 "{call}: rank {} contributes {total} bytes but rank {} expects {e} (the ranks' counts or types disagree)",
                 o,
                 comm.me
             ),
-            _ => {
-                take(read.bytes(total.saturating_sub(k * chunk).min(chunk)));
-                Ok(())
-            }
+            _ => Ok(()),
+        }
         };
+        if direct.is_none() {
+            if slot.tag() != t && stream.tag() != t0 {
+                self.wait_until(WaitFor::Collective { call, peer: w }, |_| {
+                    Ok(slot.tag() == t || stream.tag() == t0)
+                })?;
+            }
+            if let Some(read) = stream.read(t0) {
+                if let Err(e) = mismatch(read.total() as usize) {
+                    drop(read);
+                    self.wake(w);
+                    return Err(e);
+                }
+                *direct = Some(read);
+            }
+        }
+        if let Some(read) = direct.as_ref() {
+            let total = read.total() as usize;
+            let want = want.start.min(total)..want.end.min(total).max(want.start.min(total));
+            let mut scratch = self.coll.scratch.take();
+            if scratch.len() < chunk {
+                scratch.resize(chunk, 0);
+            }
+            let dst = &mut scratch[..want.len()];
+            let copied = read.copy(want.start, dst).map_err(|e| {
+                mpi_error!(
+                    Other,
+                    "{call}: cannot copy from rank {o}'s buffer (process_vm_readv: {e})"
+                )
+            });
+            if copied.is_ok() {
+                take(want.start, dst);
+            }
+            self.coll.scratch.set(scratch);
+            if last || copied.is_err() {
+                *direct = None;
+                self.wake(w);
+            }
+            return copied;
+        }
+        let read = slot.read(t).expect("the tag was seen");
+        let total = read.total() as usize;
+        let result = mismatch(total).map(|()| {
+            take(
+                k * chunk,
+                read.bytes(total.saturating_sub(k * chunk).min(chunk)),
+            );
+        });
         drop(read);
         self.wake(w);
         result
@@ -247,21 +342,31 @@ impl Engine {
                 steps = steps.max(chunks_of(w, c).end);
             }
         }
+        let all_readers: Vec<usize> = (0..n).filter(|&r| !reader_ranges[r].is_empty()).collect();
+        let direct = !all_readers.is_empty() && plan.mine.len() >= self.direct_min;
+        if direct {
+            self.publish_direct(comm, seq, plan.mine, &all_readers);
+        }
+        let mut open: Vec<Option<DirectRead<'_>>> = (0..n).map(|_| None).collect();
         let mut readers = Vec::with_capacity(n);
         let mut first_error = None;
         // Owners whose stream disagrees with what this rank expects: their
         // later chunks may never come, so stop reading them.
         let mut failed = vec![false; n];
         for k in 0..steps {
+            let step = k * c..(k + 1) * c;
             let span = k * c..((k + 1) * c).min(plan.mine.len());
             readers.clear();
             readers.extend((0..n).filter(|&r| !overlap(&reader_ranges[r], &span).is_empty()));
-            if !readers.is_empty() {
-                self.publish(comm, seq, k, c, plan.mine, &readers)?;
+            if !direct && !readers.is_empty() {
+                if let Err(e) = self.publish(comm, seq, k, c, plan.mine, &readers) {
+                    first_error.get_or_insert(e);
+                    break;
+                }
             }
             for o in (0..n).rev() {
                 let (want, expect) = &wants[o];
-                let span = overlap(want, &(k * c..(k + 1) * c));
+                let span = overlap(want, &step);
                 if span.is_empty() || failed[o] {
                     continue;
                 }
@@ -269,17 +374,37 @@ impl Engine {
                     take(o, span.start, &plan.mine[span.clone()]);
                     continue;
                 }
-                let r = self.read_chunk(call, comm, seq, o, k, c, *expect, |data| {
-                    let lo = span.start - k * c;
-                    let hi = (span.end - k * c).min(data.len());
-                    if lo < hi {
-                        take(o, span.start, &data[lo..hi]);
-                    }
-                });
+                let last = span.end == want.end;
+                let r = self.read_chunk(
+                    call,
+                    comm,
+                    seq,
+                    o,
+                    k,
+                    c,
+                    span.clone(),
+                    *expect,
+                    &mut open[o],
+                    last,
+                    |base, data| {
+                        let lo = span.start - base;
+                        let hi = (span.end - base).min(data.len());
+                        if lo < hi {
+                            take(o, span.start, &data[lo..hi]);
+                        }
+                    },
+                );
                 if let Err(e) = r {
                     failed[o] = true;
                     first_error.get_or_insert(e);
                 }
+            }
+        }
+        // Reads left open (an error stopped this rank early) end here.
+        drop(open);
+        if direct {
+            if let Err(e) = self.wait_direct_readers() {
+                first_error.get_or_insert(e);
             }
         }
         match first_error {
@@ -302,7 +427,19 @@ impl Engine {
             let others: Vec<usize> = (0..n).filter(|&r| r != me).collect();
             self.publish(comm, seq, 0, COLL_CHUNK, &[], &others)?;
             for o in others {
-                self.read_chunk("barrier", comm, seq, o, 0, COLL_CHUNK, None, |_| {})?;
+                self.read_chunk(
+                    "barrier",
+                    comm,
+                    seq,
+                    o,
+                    0,
+                    0,
+                    0..0,
+                    None,
+                    &mut None,
+                    true,
+                    |_, _| {},
+                )?;
             }
             return Ok(());
         }
@@ -311,12 +448,36 @@ impl Engine {
         let all_but_root: Vec<usize> = (1..n).collect();
         if me == 0 {
             for o in 1..n {
-                self.read_chunk("barrier", comm, seq, o, 0, COLL_CHUNK, None, |_| {})?;
+                self.read_chunk(
+                    "barrier",
+                    comm,
+                    seq,
+                    o,
+                    0,
+                    0,
+                    0..0,
+                    None,
+                    &mut None,
+                    true,
+                    |_, _| {},
+                )?;
             }
             self.publish(comm, seq, 1, COLL_CHUNK, &[], &all_but_root)
         } else {
             self.publish(comm, seq, 0, COLL_CHUNK, &[], &[0])?;
-            self.read_chunk("barrier", comm, seq, 0, 1, COLL_CHUNK, None, |_| {})
+            self.read_chunk(
+                "barrier",
+                comm,
+                seq,
+                0,
+                1,
+                0,
+                0..0,
+                None,
+                &mut None,
+                true,
+                |_, _| {},
+            )
         }
     }
 
