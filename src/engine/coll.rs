@@ -148,6 +148,45 @@ pub(crate) struct Plan<'a, W, R> {
     pub chunk: usize,
 }
 
+/// Where the bytes an [`Engine::exchange`] reads go.
+pub(crate) trait Sink {
+    /// Receives bytes `off..off + d.len()` of owner `o`'s stream.
+    fn take(&mut self, o: usize, off: usize, d: &[u8]);
+
+    /// The place where bytes `off..off + len` of owner `o`'s stream belong
+    /// when they are simply copied (not folded): a direct read lands there
+    /// without a copy in between.
+    fn place(&mut self, _o: usize, _off: usize, _len: usize) -> Option<&mut [u8]> {
+        None
+    }
+}
+
+impl<F: FnMut(usize, usize, &[u8])> Sink for F {
+    fn take(&mut self, o: usize, off: usize, d: &[u8]) {
+        self(o, off, d)
+    }
+}
+
+/// A sink that copies every byte into `recv`, byte `off` of owner `o`'s
+/// stream at `at(o, off)`.
+struct CopyTo<'a, A> {
+    recv: &'a mut [u8],
+    at: A,
+}
+
+impl<A: Fn(usize, usize) -> usize> Sink for CopyTo<'_, A> {
+    fn take(&mut self, o: usize, off: usize, d: &[u8]) {
+        if let Some(dst) = self.place(o, off, d.len()) {
+            dst.copy_from_slice(d);
+        }
+    }
+
+    fn place(&mut self, o: usize, off: usize, len: usize) -> Option<&mut [u8]> {
+        let at = (self.at)(o, off);
+        Some(&mut self.recv[at..at + len])
+    }
+}
+
 fn chunks_of(r: &Range<usize>, chunk: usize) -> Range<usize> {
     if r.is_empty() {
         0..0
@@ -224,9 +263,7 @@ impl Engine {
     }
 
     /// Waits for bytes `want` (within chunk `k`) of owner `o`'s stream and
-    /// hands them to `take(offset, bytes)`: the whole chunk, starting at
-    /// offset `k * chunk`, when it came through a sub-buffer, just `want`
-    /// when the stream is direct. `direct` keeps an open direct read of the
+    /// hands them to `sink`. `direct` keeps an open direct read of the
     /// stream between steps; `last` says this is the last chunk this rank
     /// reads of it, which ends the read.
     #[allow(clippy::too_many_arguments)]
@@ -242,7 +279,7 @@ impl Engine {
         expect_total: Option<usize>,
         direct: &mut Option<DirectRead<'s>>,
         last: bool,
-        take: impl FnOnce(usize, &[u8]),
+        sink: &mut impl Sink,
     ) -> Result<()> {
         let w = comm.ranks[o];
         let sub = (k + seq as usize) % COLL_SLOTS;
@@ -278,22 +315,28 @@ impl Engine {
         }
         if let Some(read) = direct.as_ref() {
             let total = read.total() as usize;
-            let want = want.start.min(total)..want.end.min(total).max(want.start.min(total));
-            let mut scratch = self.coll.scratch.take();
-            if scratch.len() < chunk {
-                scratch.resize(chunk, 0);
+            let start = want.start.min(total);
+            let want = start..want.end.min(total).max(start);
+            let copied = match sink.place(o, want.start, want.len()) {
+                Some(dst) => read.copy(want.start, dst),
+                None => {
+                    let mut scratch = self.coll.scratch.take();
+                    scratch.resize(scratch.len().max(want.len()), 0);
+                    let dst = &mut scratch[..want.len()];
+                    let copied = read.copy(want.start, dst);
+                    if copied.is_ok() {
+                        sink.take(o, want.start, dst);
+                    }
+                    self.coll.scratch.set(scratch);
+                    copied
+                }
             }
-            let dst = &mut scratch[..want.len()];
-            let copied = read.copy(want.start, dst).map_err(|e| {
+            .map_err(|e| {
                 mpi_error!(
                     Other,
                     "{call}: cannot copy from rank {o}'s buffer (process_vm_readv: {e})"
                 )
             });
-            if copied.is_ok() {
-                take(want.start, dst);
-            }
-            self.coll.scratch.set(scratch);
             if last || copied.is_err() {
                 *direct = None;
                 self.wake(w);
@@ -303,25 +346,27 @@ impl Engine {
         let read = slot.read(t).expect("the tag was seen");
         let total = read.total() as usize;
         let result = mismatch(total).map(|()| {
-            take(
-                k * chunk,
-                read.bytes(total.saturating_sub(k * chunk).min(chunk)),
-            );
+            let base = k * chunk;
+            let data = read.bytes(total.saturating_sub(base).min(chunk));
+            let (lo, hi) = (want.start - base, (want.end - base).min(data.len()));
+            if lo < hi {
+                sink.take(o, want.start, &data[lo..hi]);
+            }
         });
         drop(read);
         self.wake(w);
         result
     }
 
-    /// Runs one collective: see the module doc. `take(o, offset, bytes)`
-    /// receives bytes `offset..` of owner `o`'s stream (own data included,
-    /// taken straight from `plan.mine`), owners in descending order per step.
+    /// Runs one collective: see the module doc. `sink` receives the bytes
+    /// of every stream this rank wants (own data included, taken straight
+    /// from `plan.mine`), owners in descending order per step.
     pub(crate) fn exchange<W, R>(
         &self,
         call: &str,
         comm: &Comm,
         plan: Plan<'_, W, R>,
-        mut take: impl FnMut(usize, usize, &[u8]),
+        mut sink: impl Sink,
     ) -> Result<()>
     where
         W: Fn(usize) -> (Range<usize>, Option<usize>),
@@ -371,7 +416,7 @@ impl Engine {
                     continue;
                 }
                 if o == me {
-                    take(o, span.start, &plan.mine[span.clone()]);
+                    sink.take(o, span.start, &plan.mine[span.clone()]);
                     continue;
                 }
                 let last = span.end == want.end;
@@ -386,13 +431,7 @@ impl Engine {
                     *expect,
                     &mut open[o],
                     last,
-                    |base, data| {
-                        let lo = span.start - base;
-                        let hi = (span.end - base).min(data.len());
-                        if lo < hi {
-                            take(o, span.start, &data[lo..hi]);
-                        }
-                    },
+                    &mut sink,
                 );
                 if let Err(e) = r {
                     failed[o] = true;
@@ -438,7 +477,7 @@ impl Engine {
                     None,
                     &mut None,
                     true,
-                    |_, _| {},
+                    &mut |_, _, _: &[u8]| {},
                 )?;
             }
             return Ok(());
@@ -459,7 +498,7 @@ impl Engine {
                     None,
                     &mut None,
                     true,
-                    |_, _| {},
+                    &mut |_, _, _: &[u8]| {},
                 )?;
             }
             self.publish(comm, seq, 1, COLL_CHUNK, &[], &all_but_root)
@@ -476,7 +515,7 @@ impl Engine {
                 None,
                 &mut None,
                 true,
-                |_, _| {},
+                &mut |_, _, _: &[u8]| {},
             )
         }
     }
@@ -609,7 +648,7 @@ impl Engine {
                 wants: |_| (0..0, None),
                 chunk: COLL_CHUNK,
             };
-            self.exchange("bcast", comm, plan, |_, _, _| {})
+            self.exchange("bcast", comm, plan, |_, _, _: &[u8]| {})
         } else {
             let plan = Plan {
                 mine: &[],
@@ -623,9 +662,11 @@ impl Engine {
                 },
                 chunk: COLL_CHUNK,
             };
-            self.exchange("bcast", comm, plan, |_, off, d| {
-                buf[off..off + d.len()].copy_from_slice(d)
-            })
+            let sink = CopyTo {
+                recv: buf,
+                at: |_, off: usize| off,
+            };
+            self.exchange("bcast", comm, plan, sink)
         }
     }
 
@@ -651,10 +692,11 @@ impl Engine {
             },
             chunk: COLL_CHUNK,
         };
-        self.exchange("gather", comm, plan, |o, off, d| {
-            let at = ranges[o].start + off;
-            recv[at..at + d.len()].copy_from_slice(d);
-        })
+        let sink = CopyTo {
+            recv,
+            at: |o: usize, off: usize| ranges[o].start + off,
+        };
+        self.exchange("gather", comm, plan, sink)
     }
 
     /// Every member gathers every member's `send`, member i's bytes at `ranges[i]`.
@@ -671,10 +713,11 @@ impl Engine {
             wants: |o: usize| (0..ranges[o].len(), Some(ranges[o].len())),
             chunk: COLL_CHUNK,
         };
-        self.exchange("allgather", comm, plan, |o, off, d| {
-            let at = ranges[o].start + off;
-            recv[at..at + d.len()].copy_from_slice(d);
-        })
+        let sink = CopyTo {
+            recv,
+            at: |o: usize, off: usize| ranges[o].start + off,
+        };
+        self.exchange("allgather", comm, plan, sink)
     }
 
     /// Scatters: member i receives `send[ranges[i]]` of `root` into `recv`.
@@ -749,10 +792,11 @@ impl Engine {
             chunk: COLL_CHUNK,
         };
         let base = want.start;
-        self.exchange("scatter", comm, plan, |_, off, d| {
-            let at = off - base;
-            recv[at..at + d.len()].copy_from_slice(d);
-        })
+        let sink = CopyTo {
+            recv,
+            at: |_, off: usize| off - base,
+        };
+        self.exchange("scatter", comm, plan, sink)
     }
 
     /// Scatter of equal parts: member i receives bytes `i*len..(i+1)*len` of root's `send`.
@@ -847,10 +891,11 @@ impl Engine {
             },
             chunk: COLL_CHUNK,
         };
-        self.exchange("alltoall", comm, plan, |o, off, d| {
-            let at = place[o] + off - want[o].start;
-            recv[at..at + d.len()].copy_from_slice(d);
-        })
+        let sink = CopyTo {
+            recv,
+            at: |o: usize, off: usize| place[o] + off - want[o].start,
+        };
+        self.exchange("alltoall", comm, plan, sink)
     }
 }
 
@@ -880,7 +925,7 @@ impl Engine {
             chunk: chunk_for(elem),
         };
         let last = comm.size() - 1;
-        self.exchange("reduce", comm, plan, |o, off, d| {
+        self.exchange("reduce", comm, plan, |o, off, d: &[u8]| {
             fold(recv, off, d, o == last, op)
         })
     }
@@ -919,7 +964,7 @@ impl Engine {
             chunk: chunk_for(elem),
         };
         let last = comm.size() - 1;
-        self.exchange("allreduce", comm, plan, |o, off, d| {
+        self.exchange("allreduce", comm, plan, |o, off, d: &[u8]| {
             fold(recv, off, d, o == last, op)
         })
     }
@@ -946,7 +991,7 @@ impl Engine {
         };
         let last = comm.size() - 1;
         let base = mine.start;
-        self.exchange("reduce_scatter", comm, plan, |o, off, d| {
+        self.exchange("reduce_scatter", comm, plan, |o, off, d: &[u8]| {
             fold(recv, off - base, d, o == last, op)
         })
     }
@@ -981,7 +1026,7 @@ impl Engine {
             if exclusive { "exscan" } else { "scan" },
             comm,
             plan,
-            |o, off, d| fold(recv, off, d, Some(o) == top, op),
+            |o, off, d: &[u8]| fold(recv, off, d, Some(o) == top, op),
         )
     }
 }
