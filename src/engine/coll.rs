@@ -263,9 +263,11 @@ impl Engine {
     }
 
     /// Waits for bytes `want` (within chunk `k`) of owner `o`'s stream and
-    /// hands them to `sink`. `direct` keeps an open direct read of the
-    /// stream between steps; `last` says this is the last chunk this rank
-    /// reads of it, which ends the read.
+    /// hands them to `sink`; `want_end` is where the bytes this rank wants
+    /// of the stream end, and `direct` keeps an open direct read of it
+    /// between steps. Returns whether this rank has all it wants of the
+    /// stream: after its last chunk, or at once when the stream is direct
+    /// and the sink has a place for all the rest (one copy, no steps).
     #[allow(clippy::too_many_arguments)]
     fn read_chunk<'s>(
         &'s self,
@@ -276,11 +278,11 @@ impl Engine {
         k: usize,
         chunk: usize,
         want: Range<usize>,
+        want_end: usize,
         expect_total: Option<usize>,
         direct: &mut Option<DirectRead<'s>>,
-        last: bool,
         sink: &mut impl Sink,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let w = comm.ranks[o];
         let sub = (k + seq as usize) % COLL_SLOTS;
         let slot = self.segment().coll_slot(w, sub);
@@ -315,33 +317,34 @@ impl Engine {
         }
         if let Some(read) = direct.as_ref() {
             let total = read.total() as usize;
-            let start = want.start.min(total);
-            let want = start..want.end.min(total).max(start);
-            let copied = match sink.place(o, want.start, want.len()) {
-                Some(dst) => read.copy(want.start, dst),
-                None => {
-                    let mut scratch = self.coll.scratch.take();
-                    scratch.resize(scratch.len().max(want.len()), 0);
-                    let dst = &mut scratch[..want.len()];
-                    let copied = read.copy(want.start, dst);
-                    if copied.is_ok() {
-                        sink.take(o, want.start, dst);
-                    }
-                    self.coll.scratch.set(scratch);
-                    copied
+            let clip =
+                |r: Range<usize>| r.start.min(total)..r.end.min(total).max(r.start.min(total));
+            let rest = clip(want.start..want_end);
+            let want = clip(want);
+            let (copied, finished) = if let Some(dst) = sink.place(o, rest.start, rest.len()) {
+                (read.copy(rest.start, dst), true)
+            } else {
+                let mut scratch = self.coll.scratch.take();
+                scratch.resize(scratch.len().max(want.len()), 0);
+                let dst = &mut scratch[..want.len()];
+                let copied = read.copy(want.start, dst);
+                if copied.is_ok() {
+                    sink.take(o, want.start, dst);
                 }
-            }
-            .map_err(|e| {
+                self.coll.scratch.set(scratch);
+                (copied, want.end >= rest.end)
+            };
+            let copied = copied.map_err(|e| {
                 mpi_error!(
                     Other,
                     "{call}: cannot copy from rank {o}'s buffer (process_vm_readv: {e})"
                 )
             });
-            if last || copied.is_err() {
+            if finished || copied.is_err() {
                 *direct = None;
                 self.wake(w);
             }
-            return copied;
+            return copied.map(|()| finished);
         }
         let read = slot.read(t).expect("the tag was seen");
         let total = read.total() as usize;
@@ -352,6 +355,7 @@ impl Engine {
             if lo < hi {
                 sink.take(o, want.start, &data[lo..hi]);
             }
+            want.end >= want_end
         });
         drop(read);
         self.wake(w);
@@ -395,9 +399,9 @@ impl Engine {
         let mut open: Vec<Option<DirectRead<'_>>> = (0..n).map(|_| None).collect();
         let mut readers = Vec::with_capacity(n);
         let mut first_error = None;
-        // Owners whose stream disagrees with what this rank expects: their
-        // later chunks may never come, so stop reading them.
-        let mut failed = vec![false; n];
+        // Owners whose streams this rank has read all it wants of, or that
+        // disagree with what it expects (their later chunks may never come).
+        let mut done_with = vec![false; n];
         for k in 0..steps {
             let step = k * c..(k + 1) * c;
             let span = k * c..((k + 1) * c).min(plan.mine.len());
@@ -412,14 +416,13 @@ impl Engine {
             for o in (0..n).rev() {
                 let (want, expect) = &wants[o];
                 let span = overlap(want, &step);
-                if span.is_empty() || failed[o] {
+                if span.is_empty() || done_with[o] {
                     continue;
                 }
                 if o == me {
                     sink.take(o, span.start, &plan.mine[span.clone()]);
                     continue;
                 }
-                let last = span.end == want.end;
                 let r = self.read_chunk(
                     call,
                     comm,
@@ -428,14 +431,17 @@ impl Engine {
                     k,
                     c,
                     span.clone(),
+                    want.end,
                     *expect,
                     &mut open[o],
-                    last,
                     &mut sink,
                 );
-                if let Err(e) = r {
-                    failed[o] = true;
-                    first_error.get_or_insert(e);
+                match r {
+                    Ok(finished) => done_with[o] = finished,
+                    Err(e) => {
+                        done_with[o] = true;
+                        first_error.get_or_insert(e);
+                    }
                 }
             }
         }
@@ -452,6 +458,26 @@ impl Engine {
         }
     }
 
+    /// Waits for the empty chunk `k` by which member `o` says it has
+    /// arrived in barrier `seq`.
+    fn wait_arrival(&self, comm: &Comm, seq: u32, o: usize, k: usize) -> Result<()> {
+        let nothing = &mut |_, _, _: &[u8]| {};
+        self.read_chunk(
+            "barrier",
+            comm,
+            seq,
+            o,
+            k,
+            0,
+            0..0,
+            0,
+            None,
+            &mut None,
+            nothing,
+        )
+        .map(|_| ())
+    }
+
     /// Blocks until every member of `comm` has called it.
     pub fn barrier(&self, comm: &Comm) -> Result<()> {
         self.check_live("barrier")?;
@@ -466,19 +492,7 @@ impl Engine {
             let others: Vec<usize> = (0..n).filter(|&r| r != me).collect();
             self.publish(comm, seq, 0, COLL_CHUNK, &[], &others)?;
             for o in others {
-                self.read_chunk(
-                    "barrier",
-                    comm,
-                    seq,
-                    o,
-                    0,
-                    0,
-                    0..0,
-                    None,
-                    &mut None,
-                    true,
-                    &mut |_, _, _: &[u8]| {},
-                )?;
+                self.wait_arrival(comm, seq, o, 0)?;
             }
             return Ok(());
         }
@@ -487,36 +501,12 @@ impl Engine {
         let all_but_root: Vec<usize> = (1..n).collect();
         if me == 0 {
             for o in 1..n {
-                self.read_chunk(
-                    "barrier",
-                    comm,
-                    seq,
-                    o,
-                    0,
-                    0,
-                    0..0,
-                    None,
-                    &mut None,
-                    true,
-                    &mut |_, _, _: &[u8]| {},
-                )?;
+                self.wait_arrival(comm, seq, o, 0)?;
             }
             self.publish(comm, seq, 1, COLL_CHUNK, &[], &all_but_root)
         } else {
             self.publish(comm, seq, 0, COLL_CHUNK, &[], &[0])?;
-            self.read_chunk(
-                "barrier",
-                comm,
-                seq,
-                0,
-                1,
-                0,
-                0..0,
-                None,
-                &mut None,
-                true,
-                &mut |_, _, _: &[u8]| {},
-            )
+            self.wait_arrival(comm, seq, 0, 1)
         }
     }
 
