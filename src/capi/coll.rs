@@ -111,12 +111,36 @@ fn check_root(c: &Communicator, root: c_int) -> Result<usize> {
     Ok(root as usize)
 }
 
+/// Refuses MPI_IN_PLACE as buffer argument `what`, where the standard
+/// does not allow it (it is no address: using it would write at -1).
+fn not_in_place(what: &str, p: *const c_void) -> Result<()> {
+    if in_place(p) {
+        return mpi_err!(Buffer, "MPI_IN_PLACE is not allowed as {what}");
+    }
+    Ok(())
+}
+
 /// Refuses `sendbuf == recvbuf` (the standard asks for MPI_IN_PLACE).
 fn no_alias(sendbuf: *const c_void, recvbuf: *mut c_void, bytes: usize) -> Result<()> {
     if bytes > 0 && std::ptr::eq(sendbuf, recvbuf) {
         return mpi_err!(
             Buffer,
             "sendbuf and recvbuf are the same buffer {sendbuf:?} (use MPI_IN_PLACE)"
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a root's own buffer that is its part `own` of the other
+/// buffer `all` (a gather's send buffer in its receive buffer, or a
+/// scatter's receive buffer in its send buffer), as MPICH does: the
+/// standard asks for MPI_IN_PLACE there.
+fn no_alias_part(buf: *const c_void, all: *const c_void, own: &Part) -> Result<()> {
+    let at = (all as *const u8).wrapping_offset(own.at);
+    if own.bytes()? > 0 && std::ptr::eq(buf as *const u8, at) {
+        return mpi_err!(
+            Buffer,
+            "the root's buffer {buf:?} is its own part of the other buffer (use MPI_IN_PLACE)"
         );
     }
     Ok(())
@@ -686,8 +710,12 @@ fn gather(
             .engine()
             .gatherv(c.comm(), &send.data, &mut [], &vec![0..0; n], r);
     }
+    not_in_place("recvbuf", recvbuf)?;
     let mut parts = recv_parts(n)?;
     let own = parts[me].bytes()?;
+    if !in_place(sendbuf) {
+        no_alias_part(sendbuf, recvbuf, &parts[me])?;
+    }
     let mut mismatch = None;
     let send = if in_place(sendbuf) {
         parts[me].count = 0;
@@ -761,7 +789,11 @@ fn scatter(
         space.finish();
         return Ok(());
     }
+    not_in_place("sendbuf", sendbuf)?;
     let parts = send_parts(n)?;
+    if !in_place(recvbuf) {
+        no_alias_part(recvbuf, sendbuf, &parts[me])?;
+    }
     let send = pack_parts(sendbuf, &parts, false)?;
     let mut ranges = send.ranges.clone();
     let own = ranges[me].len();
@@ -807,6 +839,7 @@ fn allgather(
     parts: Vec<Part>,
     c: &Communicator,
 ) -> Result<()> {
+    not_in_place("recvbuf", recvbuf)?;
     let me = c.comm().me;
     let own = parts[me].bytes()?;
     let send = if in_place(sendbuf) {
@@ -842,6 +875,7 @@ fn alltoall(
     uniform: bool,
     c: &Communicator,
 ) -> Result<()> {
+    not_in_place("recvbuf", recvbuf)?;
     let send = if in_place(sendbuf) {
         pack_parts(recvbuf, &recv_parts, true)?
     } else {
@@ -904,6 +938,9 @@ fn reduce(
     let unit = red.unit()?;
     let part = Part::whole(n, &map);
     let me = c.comm().me;
+    if me == r {
+        not_in_place("recvbuf", recvbuf)?;
+    }
     let f = |a: &[u8], b: &mut [u8]| red.apply(a, b);
     // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
     if let Some(send) = Run::given(sendbuf, "count", count_, dt)? {
@@ -966,6 +1003,7 @@ fn reduce_all(
     let map = comm_type(dt)?;
     let red = Reduction::new(op, dt, &map)?;
     let unit = red.unit()?;
+    not_in_place("recvbuf", recvbuf)?;
     let f = |a: &[u8], b: &mut [u8]| red.apply(a, b);
     let (e, cc) = (c.engine(), c.comm());
     // Contiguous types, no MPI_IN_PLACE, allreduce: straight between the
@@ -1009,6 +1047,7 @@ fn reduce_scatter(
     let map = comm_type(dt)?;
     let red = Reduction::new(op, dt, &map)?;
     let unit = red.unit()?;
+    not_in_place("recvbuf", recvbuf)?;
     let me = c.comm().me;
     let mut total = 0usize;
     let mut ranges = Vec::with_capacity(counts.len());
@@ -1054,6 +1093,9 @@ fn reduce_local(
             Buffer,
             "inbuf {inbuf:?} and inoutbuf {inoutbuf:?} must both be buffers of {bytes} bytes"
         );
+    }
+    if std::ptr::eq(inbuf, inoutbuf) {
+        return mpi_err!(Buffer, "inbuf and inoutbuf are the same buffer {inbuf:?}");
     }
     match red.op {
         OpRef::User(u) => {
@@ -1123,6 +1165,9 @@ fn gather_uniform(
     let c = comm_of(comm)?;
     let r = check_root(&c, root)?;
     let (n, me) = (c.comm().size(), c.comm().me);
+    if me == r {
+        not_in_place("recvbuf", recvbuf)?;
+    }
     // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
     if let Some(send) = Run::given(sendbuf, "sendcount", scount, stype)? {
         if me != r {
@@ -1215,6 +1260,9 @@ fn scatter_uniform(
     let c = comm_of(comm)?;
     let r = check_root(&c, root)?;
     let (n, me) = (c.comm().size(), c.comm().me);
+    if me == r {
+        not_in_place("sendbuf", sendbuf)?;
+    }
     // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
     if let Some(recv) = Run::given(recvbuf, "recvcount", rcount, rtype)? {
         let want = me * recv.len..(me + 1) * recv.len;
@@ -1306,6 +1354,7 @@ fn allgather_uniform(
 ) -> Result<()> {
     let c = comm_of(comm)?;
     let n = c.comm().size();
+    not_in_place("recvbuf", recvbuf)?;
     // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
     if let Some(send) = Run::given(sendbuf, "sendcount", scount, stype)? {
         let recv = Run::of(recvbuf, "recvcount", rcount, rtype)?;
@@ -1388,6 +1437,7 @@ fn alltoall_uniform(
 ) -> Result<()> {
     let c = comm_of(comm)?;
     let n = c.comm().size();
+    not_in_place("recvbuf", recvbuf)?;
     // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
     if let Some(send) = Run::given(sendbuf, "sendcount", scount, stype)? {
         let recv = Run::of(recvbuf, "recvcount", rcount, rtype)?;
