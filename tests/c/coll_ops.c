@@ -312,6 +312,59 @@ static void test_noncommutative(void) {
     MPI_Op_free(&mm);
 }
 
+/* A user op on elements larger than a collective chunk (5000 matrices,
+ * 160 000 bytes, per element): the contributions travel whole and are
+ * multiplied in rank order. */
+#define NB 5000
+static MPI_Datatype BIG;
+static void bigmul(void *in, void *inout, int *len, MPI_Datatype *t) {
+    CHECK(*t == BIG);
+    int n = *len * NB;
+    matmul(in, inout, &n, t);
+}
+
+static void check_big(const long *m, int count, int lo, int hi) {
+    for (int k = 0; k < count * NB; k++) {
+        long want[4];
+        serial_prod(lo, hi, k, want);
+        if (memcmp(m + 4 * k, want, sizeof want)) {
+            CHECK(!"big element product");
+            return;
+        }
+    }
+}
+
+static void test_big_elements(void) {
+    MPI_Op op;
+    MPI_Type_contiguous(4 * NB, MPI_LONG, &BIG);
+    MPI_Type_commit(&BIG);
+    CHECK(MPI_Op_create(bigmul, 0, &op) == MPI_SUCCESS);
+    int count = 2;
+    long *s = malloc(sizeof(long) * 4 * NB * count * size), *r = malloc(sizeof(long) * 4 * NB * count * size);
+    for (int k = 0; k < NB * count * size; k++) mat_of(rank, k, s + 4 * k);
+    CHECK(MPI_Allreduce(s, r, count, BIG, op, MPI_COMM_WORLD) == MPI_SUCCESS);
+    check_big(r, count, 0, size - 1);
+    memset(r, 0, sizeof(long) * 4 * NB * count);
+    CHECK(MPI_Reduce(s, r, count, BIG, op, size / 2, MPI_COMM_WORLD) == MPI_SUCCESS);
+    if (rank == size / 2) check_big(r, count, 0, size - 1);
+    memcpy(r, s, sizeof(long) * 4 * NB * count);
+    CHECK(MPI_Scan(MPI_IN_PLACE, r, count, BIG, op, MPI_COMM_WORLD) == MPI_SUCCESS);
+    check_big(r, count, 0, rank);
+    CHECK(MPI_Exscan(s, r, 1, BIG, op, MPI_COMM_WORLD) == MPI_SUCCESS);
+    if (rank > 0) check_big(r, 1, 0, rank - 1);
+    CHECK(MPI_Reduce_scatter_block(s, r, 1, BIG, op, MPI_COMM_WORLD) == MPI_SUCCESS);
+    for (int k = 0; k < NB; k++) {
+        long want[4];
+        serial_prod(0, size - 1, rank * NB + k, want);
+        if (memcmp(r + 4 * k, want, sizeof want)) { CHECK(!"reduce_scatter_block of big elements"); break; }
+    }
+    CHECK(MPI_Reduce_local(s, r, 1, BIG, op) == MPI_SUCCESS);
+    MPI_Op_free(&op);
+    MPI_Type_free(&BIG);
+    free(s);
+    free(r);
+}
+
 static void test_reduce_local(void) {
     int a[4] = {1, 5, 3, 8}, b[4] = {4, 2, 3, 1};
     CHECK(MPI_Reduce_local(a, b, 4, MPI_INT, MPI_MAX) == MPI_SUCCESS);
@@ -415,6 +468,7 @@ int main(int argc, char **argv) {
     test_loc();
     test_user_ops();
     test_noncommutative();
+    test_big_elements();
     test_reduce_local();
     test_errors();
     MPI_Barrier(MPI_COMM_WORLD);
