@@ -1,5 +1,11 @@
 //! Attributes and keyvals (caching): user keyvals with copy and delete
-//! callbacks, and the predefined attributes of MPI_COMM_WORLD.
+//! callbacks, and the predefined attributes (MPI_TAG_UB, ...), which every
+//! communicator answers, as in MPICH.
+//!
+//! A keyval the program frees while attributes still use it stays alive,
+//! marked freed, until the last of them is deleted (the standard): their
+//! delete and copy callbacks still run. A freed keyval cannot be freed
+//! again nor given to a new attribute.
 
 use std::os::raw::{c_int, c_void};
 
@@ -8,7 +14,7 @@ use super::consts::*;
 use super::errors::call;
 use super::handle::{Kind, Table};
 use super::mpi_fn;
-use super::state::with;
+use super::state::{with, Mpi};
 use crate::error::{mpi_err, Result};
 
 /// `int copy(MPI_Comm old, int keyval, void *extra, void *in, void *out, int *flag)`.
@@ -28,6 +34,8 @@ pub struct Keyval {
     pub extra: usize,
     /// Which objects it is for.
     pub kind: Kind,
+    /// Freed by the program, kept for the attributes that still use it.
+    pub freed: bool,
 }
 
 /// The keyval table.
@@ -67,7 +75,9 @@ fn predefined(keyval: c_int) -> Option<*const c_int> {
     })
 }
 
-fn keyval(kv: c_int, kind: Kind) -> Result<Keyval> {
+/// The keyval `kv`, made for objects of `kind` (it may be freed but still
+/// in use: see the module doc).
+pub fn keyval(kv: c_int, kind: Kind) -> Result<Keyval> {
     with(|m| match m.keyvals.table.get(kv) {
         Some(k) if k.kind == kind => Ok(*k),
         Some(_) => mpi_err!(Keyval, "keyval {kv:#x} was made for another kind of object"),
@@ -76,6 +86,88 @@ fn keyval(kv: c_int, kind: Kind) -> Result<Keyval> {
             "{kv:#x} is not a valid keyval (freed, or never made)"
         ),
     })
+}
+
+impl Mpi {
+    /// Whether some communicator or datatype holds an attribute of `kv`.
+    fn keyval_in_use(&self, kv: c_int) -> bool {
+        let c = &self.comms;
+        c.world
+            .iter()
+            .chain(c.selfc.iter())
+            .any(|o| o.attrs.contains_key(&kv))
+            || c.table.iter().any(|(_, o)| o.attrs.contains_key(&kv))
+            || self
+                .types
+                .table
+                .iter()
+                .any(|(_, o)| o.attrs.contains_key(&kv))
+            || self
+                .types
+                .predefined_attrs
+                .values()
+                .any(|a| a.contains_key(&kv))
+    }
+
+    /// Drops keyval `kv` if the program has freed it and no attribute
+    /// uses it any more.
+    pub fn collect_keyval(&mut self, kv: c_int) {
+        if self.keyvals.table.get(kv).is_some_and(|k| k.freed) && !self.keyval_in_use(kv) {
+            self.keyvals.table.remove(kv);
+        }
+    }
+}
+
+/// Makes a keyval for objects of `kind` (MPI_Comm_create_keyval, ...).
+pub fn create_keyval(
+    kind: Kind,
+    copy: Option<CopyFn>,
+    delete: Option<DeleteFn>,
+    extra: *mut c_void,
+) -> Result<c_int> {
+    Ok(with(|m| {
+        m.keyvals.table.insert(Keyval {
+            copy,
+            delete,
+            extra: extra as usize,
+            kind,
+            freed: false,
+        })
+    }))
+}
+
+/// Frees the keyval `*keyval` of objects of `kind` (MPI_Comm_free_keyval,
+/// ...) and sets it to MPI_KEYVAL_INVALID.
+pub fn free_keyval(what: &str, kind: Kind, keyval: *mut c_int) -> Result<()> {
+    if keyval.is_null() {
+        return mpi_err!(Arg, "{what} is a null pointer");
+    }
+    // SAFETY: not null; points to the caller's keyval.
+    let kv = unsafe { *keyval };
+    if predefined(kv).is_some() {
+        return mpi_err!(Keyval, "predefined keyval {kv:#x} cannot be freed");
+    }
+    if self::keyval(kv, kind)?.freed {
+        return mpi_err!(Keyval, "keyval {kv:#x} has already been freed");
+    }
+    with(|m| {
+        if let Some(k) = m.keyvals.table.get_mut(kv) {
+            k.freed = true;
+        }
+        m.collect_keyval(kv);
+    });
+    // SAFETY: not null (checked above).
+    unsafe { *keyval = MPI_KEYVAL_INVALID };
+    Ok(())
+}
+
+/// The keyval `kv` of objects of `kind` for a new attribute: not freed.
+pub fn keyval_to_set(kv: c_int, kind: Kind) -> Result<Keyval> {
+    let k = keyval(kv, kind)?;
+    if k.freed {
+        return mpi_err!(Keyval, "keyval {kv:#x} has been freed");
+    }
+    Ok(k)
 }
 
 /// Calls the delete callback of every attribute of `comm` and drops them
@@ -89,6 +181,7 @@ pub fn delete_comm_attrs(comm: c_int) -> Result<()> {
     });
     for (kv, value) in attrs.into_iter().rev() {
         call_delete(comm, kv, value)?;
+        with(|m| m.collect_keyval(kv));
     }
     Ok(())
 }
@@ -166,7 +259,7 @@ pub unsafe extern "C" fn MPIR_Dup_fn(
     MPI_SUCCESS
 }
 
-fn create_keyval(
+fn create_comm_keyval(
     name: &'static str,
     copy: Option<CopyFn>,
     delete: Option<DeleteFn>,
@@ -174,47 +267,26 @@ fn create_keyval(
     extra: *mut c_void,
 ) -> c_int {
     call(name, MPI_COMM_SELF, || {
-        let k = with(|m| {
-            m.keyvals.table.insert(Keyval {
-                copy,
-                delete,
-                extra: extra as usize,
-                kind: Kind::Comm,
-            })
-        });
+        let k = create_keyval(Kind::Comm, copy, delete, extra)?;
         super::out("comm_keyval", keyval, k)
     })
 }
 
 mpi_fn! {
     fn MPI_Comm_create_keyval / PMPI_Comm_create_keyval(copy: Option<CopyFn>, delete: Option<DeleteFn>, keyval: *mut c_int, extra: *mut c_void) -> c_int {
-        create_keyval("MPI_Comm_create_keyval", copy, delete, keyval, extra)
+        create_comm_keyval("MPI_Comm_create_keyval", copy, delete, keyval, extra)
     }
 }
 
-fn free_keyval(name: &'static str, keyval: *mut c_int) -> c_int {
+fn free_comm_keyval(name: &'static str, keyval: *mut c_int) -> c_int {
     call(name, MPI_COMM_SELF, || {
-        if keyval.is_null() {
-            return mpi_err!(Arg, "comm_keyval is a null pointer");
-        }
-        // SAFETY: not null.
-        let kv = unsafe { *keyval };
-        if predefined(kv).is_some() {
-            return mpi_err!(Keyval, "predefined keyval {kv:#x} cannot be freed");
-        }
-        self::keyval(kv, Kind::Comm)?;
-        // Attributes already set keep working until deleted (the
-        // standard); they find no callbacks once the keyval is gone.
-        with(|m| m.keyvals.table.remove(kv));
-        // SAFETY: not null.
-        unsafe { *keyval = MPI_KEYVAL_INVALID };
-        Ok(())
+        free_keyval("comm_keyval", Kind::Comm, keyval)
     })
 }
 
 mpi_fn! {
     fn MPI_Comm_free_keyval / PMPI_Comm_free_keyval(keyval: *mut c_int) -> c_int {
-        free_keyval("MPI_Comm_free_keyval", keyval)
+        free_comm_keyval("MPI_Comm_free_keyval", keyval)
     }
 }
 
@@ -223,7 +295,7 @@ fn set_attr(name: &'static str, comm: c_int, keyval: c_int, value: *mut c_void) 
         if predefined(keyval).is_some() {
             return mpi_err!(Keyval, "predefined attribute {keyval:#x} cannot be set");
         }
-        self::keyval(keyval, Kind::Comm)?;
+        keyval_to_set(keyval, Kind::Comm)?;
         let old = with(|m| {
             m.check_running()?;
             match m.comms.get_mut(comm) {
@@ -265,16 +337,21 @@ fn get_attr(
                     std::sync::atomic::Ordering::Relaxed,
                 );
                 LASTUSEDCODE.store(m.errors.last_used(), std::sync::atomic::Ordering::Relaxed);
-                // Predefined attributes hang on MPI_COMM_WORLD only.
-                return Ok((comm == MPI_COMM_WORLD).then_some(p as usize));
+                // Every communicator answers them, as in MPICH (libraries
+                // ask their own communicator for MPI_TAG_UB).
+                return Ok(Some(p as usize));
             }
-            if m.keyvals.table.get(keyval).is_none() {
-                return mpi_err!(
+            match m.keyvals.table.get(keyval) {
+                Some(k) if k.kind == Kind::Comm => Ok(c.attrs.get(&keyval).copied()),
+                Some(_) => mpi_err!(
+                    Keyval,
+                    "keyval {keyval:#x} was made for another kind of object"
+                ),
+                None => mpi_err!(
                     Keyval,
                     "{keyval:#x} is not a valid keyval (freed, or never made)"
-                );
+                ),
             }
-            Ok(c.attrs.get(&keyval).copied())
         })?;
         super::out("flag", flag, found.is_some() as c_int)?;
         if let Some(v) = found {
@@ -292,6 +369,10 @@ mpi_fn! {
 
 fn delete_attr(name: &'static str, comm: c_int, keyval: c_int) -> c_int {
     call(name, comm, || {
+        if predefined(keyval).is_some() {
+            return mpi_err!(Keyval, "predefined attribute {keyval:#x} cannot be deleted");
+        }
+        self::keyval(keyval, Kind::Comm)?;
         let old = with(|m| {
             m.check_running()?;
             match m.comms.get_mut(comm) {
@@ -299,13 +380,13 @@ fn delete_attr(name: &'static str, comm: c_int, keyval: c_int) -> c_int {
                 None => bad_comm(comm),
             }
         })?;
-        match old {
-            Some(v) => call_delete(comm, keyval, v),
-            None => mpi_err!(
-                Keyval,
-                "communicator has no attribute for keyval {keyval:#x}"
-            ),
+        // Deleting an attribute the communicator does not hold does
+        // nothing (as in MPICH).
+        if let Some(v) = old {
+            call_delete(comm, keyval, v)?;
+            with(|m| m.collect_keyval(keyval));
         }
+        Ok(())
     })
 }
 
@@ -320,13 +401,13 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Keyval_create / PMPI_Keyval_create(copy: Option<CopyFn>, delete: Option<DeleteFn>, keyval: *mut c_int, extra: *mut c_void) -> c_int {
-        create_keyval("MPI_Keyval_create", copy, delete, keyval, extra)
+        create_comm_keyval("MPI_Keyval_create", copy, delete, keyval, extra)
     }
 }
 
 mpi_fn! {
     fn MPI_Keyval_free / PMPI_Keyval_free(keyval: *mut c_int) -> c_int {
-        free_keyval("MPI_Keyval_free", keyval)
+        free_comm_keyval("MPI_Keyval_free", keyval)
     }
 }
 

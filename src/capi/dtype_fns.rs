@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::os::raw::{c_char, c_int, c_void};
 use std::rc::Rc;
 
-use super::attr::{CopyFn, DeleteFn, Keyval};
+use super::attr::{create_keyval, free_keyval, keyval, keyval_to_set, CopyFn, DeleteFn, Keyval};
 use super::consts::*;
 use super::dtype::{bad_type, Child, Envelope, TypeDesc, TypeObj};
 use super::errors::call;
@@ -652,6 +652,7 @@ fn free_type(h: c_int) -> Result<()> {
         }
     })?;
     let mut pending: Vec<(c_int, usize)> = attrs.into_iter().collect();
+    let attrs_held: Vec<c_int> = pending.iter().map(|&(kv, _)| kv).collect();
     while let Some(&(kv, value)) = pending.first() {
         if let Err(e) = call_delete(h, kv, value) {
             with(|m| {
@@ -663,7 +664,12 @@ fn free_type(h: c_int) -> Result<()> {
         }
         pending.remove(0);
     }
-    with(|m| m.types.table.remove(h));
+    with(|m| {
+        m.types.table.remove(h);
+        for kv in attrs_held {
+            m.collect_keyval(kv);
+        }
+    });
     Ok(())
 }
 
@@ -1093,14 +1099,7 @@ mpi_fn! {
 // ---- attributes ----
 
 fn type_keyval(kv: c_int) -> Result<Keyval> {
-    with(|m| match m.keyvals.table.get(kv) {
-        Some(k) if k.kind == Kind::Datatype => Ok(*k),
-        Some(_) => mpi_err!(Keyval, "keyval {kv:#x} was made for another kind of object"),
-        None => mpi_err!(
-            Keyval,
-            "{kv:#x} is not a valid keyval (freed, or never made)"
-        ),
-    })
+    keyval(kv, Kind::Datatype)
 }
 
 fn call_delete(h: c_int, kv: c_int, value: usize) -> Result<()> {
@@ -1122,7 +1121,7 @@ mpi_fn! {
             if keyval.is_null() {
                 return mpi_err!(Arg, "type_keyval is a null pointer");
             }
-            let k = with(|m| m.keyvals.table.insert(Keyval { copy, delete, extra: extra as usize, kind: Kind::Datatype }));
+            let k = create_keyval(Kind::Datatype, copy, delete, extra)?;
             out("type_keyval", keyval, k)
         })
     }
@@ -1131,14 +1130,7 @@ mpi_fn! {
 mpi_fn! {
     fn MPI_Type_free_keyval / PMPI_Type_free_keyval(keyval: *mut c_int) -> c_int {
         call("MPI_Type_free_keyval", MPI_COMM_SELF, || {
-            let kv = read_handle("type_keyval", keyval)?;
-            type_keyval(kv)?;
-            // Attributes already set stay until deleted; they find no
-            // callbacks once the keyval is gone.
-            with(|m| m.keyvals.table.remove(kv));
-            // SAFETY: not null (read_handle checked).
-            unsafe { *keyval = MPI_KEYVAL_INVALID };
-            Ok(())
+            free_keyval("type_keyval", Kind::Datatype, keyval)
         })
     }
 }
@@ -1146,7 +1138,7 @@ mpi_fn! {
 mpi_fn! {
     fn MPI_Type_set_attr / PMPI_Type_set_attr(datatype: c_int, keyval: c_int, value: *mut c_void) -> c_int {
         call("MPI_Type_set_attr", MPI_COMM_SELF, || {
-            type_keyval(keyval)?;
+            keyval_to_set(keyval, Kind::Datatype)?;
             let old = with(|m| m.types.attrs_mut(datatype).map(|a| a.get(&keyval).copied()))?;
             if let Some(v) = old {
                 call_delete(datatype, keyval, v)?;
@@ -1176,12 +1168,17 @@ mpi_fn! {
         call("MPI_Type_delete_attr", MPI_COMM_SELF, || {
             type_keyval(keyval)?;
             let old = with(|m| m.types.attrs_mut(datatype).map(|a| a.get(&keyval).copied()))?;
+            // Deleting an attribute the type does not hold does nothing
+            // (as in MPICH).
             let Some(v) = old else {
-                return mpi_err!(Keyval, "datatype {datatype:#x} has no attribute for keyval {keyval:#x}");
+                return Ok(());
             };
             call_delete(datatype, keyval, v)?;
-            with(|m| m.types.attrs_mut(datatype).map(|a| a.remove(&keyval)))?;
-            Ok(())
+            with(|m| {
+                m.types.attrs_mut(datatype).map(|a| a.remove(&keyval))?;
+                m.collect_keyval(keyval);
+                Ok(())
+            })
         })
     }
 }

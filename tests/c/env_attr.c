@@ -122,6 +122,37 @@ int main(int argc, char **argv) {
     MPI_Attr_get(MPI_COMM_WORLD, MPI_TAG_UB, &val, &flag);
     CHECK(flag && *val >= 32767);
 
+    /* Every communicator answers the predefined attributes (as in MPICH;
+     * libraries ask their own communicator for MPI_TAG_UB). */
+    MPI_Comm_dup(MPI_COMM_WORLD, &dup);
+    MPI_Comm_get_attr(dup, MPI_TAG_UB, &val, &flag);
+    CHECK(flag && *val >= 32767);
+    MPI_Comm_free(&dup);
+    MPI_Comm_get_attr(MPI_COMM_SELF, MPI_TAG_UB, &val, &flag);
+    CHECK(flag && *val >= 32767);
+
+    /* Deleting an attribute the communicator does not hold does nothing. */
+    int key3;
+    MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, delete_fn, &key3, NULL);
+    CHECK(MPI_Comm_delete_attr(MPI_COMM_WORLD, key3) == MPI_SUCCESS);
+    CHECK(deletes == 4);
+
+    /* A keyval freed while an attribute uses it lives on until the
+     * attribute is deleted: its delete callback still runs, also through a
+     * copy of the freed handle. */
+    int key3_copy = key3;
+    MPI_Comm_dup(MPI_COMM_WORLD, &dup);
+    MPI_Comm_set_attr(dup, key3, base);
+    MPI_Comm_set_attr(MPI_COMM_WORLD, key3, base + 1);
+    MPI_Comm_free_keyval(&key3);
+    CHECK(key3 == MPI_KEYVAL_INVALID);
+    MPI_Comm_free(&dup);
+    CHECK(deletes == 5);
+    MPI_Comm_get_attr(MPI_COMM_WORLD, key3_copy, &got, &flag);
+    CHECK(flag && got == base + 1);
+    MPI_Comm_delete_attr(MPI_COMM_WORLD, key3_copy);
+    CHECK(deletes == 6);
+
     /* A status through its Fortran forms and back. */
     MPI_Status st, back;
     MPI_Fint fst[MPI_F_STATUS_SIZE];
@@ -161,6 +192,9 @@ int main(int argc, char **argv) {
      * MPI_ERRORS_RETURN they come back, also for calls on no object. */
     MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
     int e = MPI_Comm_free_keyval(&key), cls;
+    MPI_Error_class(e, &cls);
+    CHECK(cls == MPI_ERR_KEYVAL);
+    e = MPI_Comm_free_keyval(&key3_copy); /* freed, and no longer used */
     MPI_Error_class(e, &cls);
     CHECK(cls == MPI_ERR_KEYVAL);
     e = MPI_Status_c2f(MPI_STATUS_IGNORE, (MPI_Fint *)&x);
