@@ -95,18 +95,18 @@ impl Mpi {
         c.world
             .iter()
             .chain(c.selfc.iter())
-            .any(|o| o.attrs.contains_key(&kv))
-            || c.table.iter().any(|(_, o)| o.attrs.contains_key(&kv))
+            .any(|o| o.attrs.contains_key(kv))
+            || c.table.iter().any(|(_, o)| o.attrs.contains_key(kv))
             || self
                 .types
                 .table
                 .iter()
-                .any(|(_, o)| o.attrs.contains_key(&kv))
+                .any(|(_, o)| o.attrs.contains_key(kv))
             || self
                 .types
                 .predefined_attrs
                 .values()
-                .any(|a| a.contains_key(&kv))
+                .any(|a| a.contains_key(kv))
     }
 
     /// Drops keyval `kv` if the program has freed it and no attribute
@@ -170,27 +170,70 @@ pub fn keyval_to_set(kv: c_int, kind: Kind) -> Result<Keyval> {
     Ok(k)
 }
 
-/// Calls the delete callback of every attribute of `comm` and drops them
-/// (MPI_Comm_free, and MPI_COMM_SELF at MPI_Finalize).
-pub fn delete_comm_attrs(comm: c_int) -> Result<()> {
-    let attrs = with(|m| {
-        m.comms
-            .get_mut(comm)
-            .map(|c| std::mem::take(&mut c.attrs))
-            .unwrap_or_default()
-    });
-    for (kv, value) in attrs.into_iter().rev() {
-        call_delete(comm, kv, value)?;
-        with(|m| m.collect_keyval(kv));
+/// The attributes of one object, in the order they were set. They are
+/// deleted newest first: MPI-2.2 asks that order of MPI_COMM_SELF's at
+/// MPI_Finalize (tools use them as at-exit hooks).
+#[derive(Clone, Debug, Default)]
+pub struct Attrs(Vec<(c_int, usize)>);
+
+impl Attrs {
+    /// The value of keyval `kv`.
+    pub fn get(&self, kv: c_int) -> Option<usize> {
+        self.0.iter().find(|a| a.0 == kv).map(|a| a.1)
     }
-    Ok(())
+
+    /// Sets `kv` to `v` (in its place when set already); the old value.
+    pub fn insert(&mut self, kv: c_int, v: usize) -> Option<usize> {
+        match self.0.iter_mut().find(|a| a.0 == kv) {
+            Some(a) => Some(std::mem::replace(&mut a.1, v)),
+            None => {
+                self.0.push((kv, v));
+                None
+            }
+        }
+    }
+
+    /// Removes `kv`; its value.
+    pub fn remove(&mut self, kv: c_int) -> Option<usize> {
+        let i = self.0.iter().position(|a| a.0 == kv)?;
+        Some(self.0.remove(i).1)
+    }
+
+    /// Whether `kv` is set.
+    pub fn contains_key(&self, kv: c_int) -> bool {
+        self.get(kv).is_some()
+    }
+
+    /// (keyval, value) pairs, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = (c_int, usize)> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// The newest attribute.
+    fn newest(&self) -> Option<(c_int, usize)> {
+        self.0.last().copied()
+    }
 }
 
-fn call_delete(comm: c_int, kv: c_int, value: usize) -> Result<()> {
-    if let Ok(k) = keyval(kv, Kind::Comm) {
+/// The attributes of object `h` of `kind` (a communicator or a datatype).
+fn attrs_of(m: &mut Mpi, kind: Kind, h: c_int) -> Result<&mut Attrs> {
+    if kind == Kind::Comm {
+        m.check_running()?;
+        match m.comms.get_mut(h) {
+            Some(c) => Ok(&mut c.attrs),
+            None => bad_comm(h),
+        }
+    } else {
+        m.types.attrs_mut(h)
+    }
+}
+
+/// Calls the delete callback of attribute `kv` = `value` of object `h`.
+fn call_delete(kind: Kind, h: c_int, kv: c_int, value: usize) -> Result<()> {
+    if let Ok(k) = keyval(kv, kind) {
         if let Some(f) = k.delete {
             // SAFETY: the user's delete callback, with the standard's signature.
-            let rc = unsafe { f(comm, kv, value as *mut c_void, k.extra as *mut c_void) };
+            let rc = unsafe { f(h, kv, value as *mut c_void, k.extra as *mut c_void) };
             if rc != MPI_SUCCESS {
                 return mpi_err!(Other, "the delete callback of keyval {kv:#x} returned {rc}");
             }
@@ -199,16 +242,59 @@ fn call_delete(comm: c_int, kv: c_int, value: usize) -> Result<()> {
     Ok(())
 }
 
-/// Copies the attributes of `old` to `new` through their copy callbacks (MPI_Comm_dup).
-pub fn copy_comm_attrs(old: c_int, new: c_int) -> Result<()> {
-    let attrs: Vec<(c_int, usize)> = with(|m| {
-        m.comms
-            .get(old)
-            .map(|c| c.attrs.iter().map(|(k, v)| (*k, *v)).collect())
-            .unwrap_or_default()
+/// Sets attribute `kv` of object `h` of `kind` to `value`; an old value
+/// goes through the delete callback first, and stays when that fails (as
+/// in MPICH).
+pub fn set_attr_of(kind: Kind, h: c_int, kv: c_int, value: usize) -> Result<()> {
+    if predefined(kv).is_some() {
+        return mpi_err!(Keyval, "predefined attribute {kv:#x} cannot be set");
+    }
+    keyval_to_set(kv, kind)?;
+    let old = with(|m| attrs_of(m, kind, h).map(|a| a.get(kv)))?;
+    if let Some(v) = old {
+        call_delete(kind, h, kv, v)?;
+    }
+    with(|m| attrs_of(m, kind, h).map(|a| a.insert(kv, value)))?;
+    Ok(())
+}
+
+/// Deletes attribute `kv` of object `h` of `kind` through its delete
+/// callback; one that fails leaves the attribute (as in MPICH). Deleting
+/// an attribute the object does not hold does nothing (as in MPICH).
+pub fn delete_attr_of(kind: Kind, h: c_int, kv: c_int) -> Result<()> {
+    if predefined(kv).is_some() {
+        return mpi_err!(Keyval, "predefined attribute {kv:#x} cannot be deleted");
+    }
+    keyval(kv, kind)?;
+    let Some(v) = with(|m| attrs_of(m, kind, h).map(|a| a.get(kv)))? else {
+        return Ok(());
+    };
+    call_delete(kind, h, kv, v)?;
+    with(|m| {
+        if let Ok(a) = attrs_of(m, kind, h) {
+            a.remove(kv);
+        }
+        m.collect_keyval(kv);
     });
+    Ok(())
+}
+
+/// Deletes every attribute of object `h` of `kind`, newest first
+/// (MPI_Comm_free, MPI_Type_free, MPI_COMM_SELF at MPI_Finalize); stops at
+/// the first delete callback that fails, which keeps the rest.
+pub fn delete_all_attrs(kind: Kind, h: c_int) -> Result<()> {
+    while let Some((kv, _)) = with(|m| attrs_of(m, kind, h).ok().and_then(|a| a.newest())) {
+        delete_attr_of(kind, h, kv)?;
+    }
+    Ok(())
+}
+
+/// Copies the attributes of `old` to `new` (objects of `kind`) through
+/// their copy callbacks (MPI_Comm_dup, MPI_Type_dup).
+pub fn copy_attrs(kind: Kind, old: c_int, new: c_int) -> Result<()> {
+    let attrs: Vec<(c_int, usize)> = with(|m| attrs_of(m, kind, old).map(|a| a.iter().collect()))?;
     for (kv, value) in attrs {
-        let Ok(k) = keyval(kv, Kind::Comm) else {
+        let Ok(k) = keyval(kv, kind) else {
             continue;
         };
         let Some(f) = k.copy else { continue };
@@ -230,11 +316,7 @@ pub fn copy_comm_attrs(old: c_int, new: c_int) -> Result<()> {
             return mpi_err!(Other, "the copy callback of keyval {kv:#x} returned {rc}");
         }
         if flag != 0 {
-            with(|m| {
-                if let Some(c) = m.comms.get_mut(new) {
-                    c.attrs.insert(kv, outv as usize);
-                }
-            });
+            with(|m| attrs_of(m, kind, new).map(|a| a.insert(kv, outv as usize)))?;
         }
     }
     Ok(())
@@ -292,21 +374,7 @@ mpi_fn! {
 
 fn set_attr(name: &'static str, comm: c_int, keyval: c_int, value: *mut c_void) -> c_int {
     call(name, comm, || {
-        if predefined(keyval).is_some() {
-            return mpi_err!(Keyval, "predefined attribute {keyval:#x} cannot be set");
-        }
-        keyval_to_set(keyval, Kind::Comm)?;
-        let old = with(|m| {
-            m.check_running()?;
-            match m.comms.get_mut(comm) {
-                Some(c) => Ok(c.attrs.insert(keyval, value as usize)),
-                None => bad_comm(comm),
-            }
-        })?;
-        if let Some(v) = old {
-            call_delete(comm, keyval, v)?;
-        }
-        Ok(())
+        set_attr_of(Kind::Comm, comm, keyval, value as usize)
     })
 }
 
@@ -342,7 +410,7 @@ fn get_attr(
                 return Ok(Some(p as usize));
             }
             match m.keyvals.table.get(keyval) {
-                Some(k) if k.kind == Kind::Comm => Ok(c.attrs.get(&keyval).copied()),
+                Some(k) if k.kind == Kind::Comm => Ok(c.attrs.get(keyval)),
                 Some(_) => mpi_err!(
                     Keyval,
                     "keyval {keyval:#x} was made for another kind of object"
@@ -368,26 +436,7 @@ mpi_fn! {
 }
 
 fn delete_attr(name: &'static str, comm: c_int, keyval: c_int) -> c_int {
-    call(name, comm, || {
-        if predefined(keyval).is_some() {
-            return mpi_err!(Keyval, "predefined attribute {keyval:#x} cannot be deleted");
-        }
-        self::keyval(keyval, Kind::Comm)?;
-        let old = with(|m| {
-            m.check_running()?;
-            match m.comms.get_mut(comm) {
-                Some(c) => Ok(c.attrs.remove(&keyval)),
-                None => bad_comm(comm),
-            }
-        })?;
-        // Deleting an attribute the communicator does not hold does
-        // nothing (as in MPICH).
-        if let Some(v) = old {
-            call_delete(comm, keyval, v)?;
-            with(|m| m.collect_keyval(keyval));
-        }
-        Ok(())
-    })
+    call(name, comm, || delete_attr_of(Kind::Comm, comm, keyval))
 }
 
 mpi_fn! {

@@ -61,7 +61,7 @@ mpi_fn! {
         call("MPI_Finalize", MPI_COMM_WORLD, || {
             with(|m| m.check_running())?;
             super::request::finalize_requests()?;
-            super::attr::delete_comm_attrs(MPI_COMM_SELF)?;
+            super::attr::delete_all_attrs(super::handle::Kind::Comm, MPI_COMM_SELF)?;
             let universe = with(|m| {
                 m.phase = Phase::Finalized;
                 m.comms.table = super::handle::Table::new(super::handle::Kind::Comm);

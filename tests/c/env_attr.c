@@ -26,6 +26,29 @@ static int delete_fn(MPI_Comm comm, int key, void *value, void *extra) {
     return MPI_SUCCESS;
 }
 
+/* Delete callbacks record the order they run in (value = index). */
+static int order[8], norder, failing;
+
+static int record_fn(MPI_Comm comm, int key, void *value, void *extra) {
+    (void)comm; (void)key; (void)extra;
+    int fin;
+    MPI_Finalized(&fin);
+    CHECK(!fin && norder < 8);
+    order[norder++] = (int)(long)value;
+    return MPI_SUCCESS;
+}
+
+static int copybomb_fn(MPI_Comm old, int key, void *extra, void *in, void *out, int *flag) {
+    (void)old; (void)key; (void)extra; (void)in; (void)out;
+    *flag = 1;
+    return MPI_ERR_OTHER;
+}
+
+static int deletebomb_fn(MPI_Comm comm, int key, void *value, void *extra) {
+    (void)comm; (void)key; (void)value; (void)extra;
+    return failing ? MPI_ERR_OTHER : MPI_SUCCESS;
+}
+
 int main(int argc, char **argv) {
     int provided, flag, size;
     MPI_Initialized(&flag);
@@ -201,7 +224,45 @@ int main(int argc, char **argv) {
     MPI_Error_class(e, &cls);
     CHECK(cls == MPI_ERR_ARG);
 
+    /* Attributes are deleted newest first (set order, not keyval order). */
+    int keys[8];
+    for (int i = 0; i < 8; i++) MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, record_fn, &keys[i], NULL);
+    MPI_Comm_dup(MPI_COMM_WORLD, &dup);
+    for (int i = 0; i < 8; i++) MPI_Comm_set_attr(dup, keys[(i * 3) % 8], (void *)(long)i);
+    MPI_Comm_free(&dup);
+    CHECK(norder == 8);
+    for (int i = 0; i < 8; i++) CHECK(order[i] == 7 - i);
+
+    /* A failing delete callback keeps the attribute (MPI_Comm_set_attr,
+     * MPI_Comm_delete_attr); a failing copy callback fails MPI_Comm_dup
+     * with MPI_COMM_NULL (as MPICH). */
+    int bomb;
+    MPI_Comm_create_keyval(copybomb_fn, deletebomb_fn, &bomb, NULL);
+    MPI_Comm_dup(MPI_COMM_WORLD, &dup);
+    MPI_Comm_set_errhandler(dup, MPI_ERRORS_RETURN);
+    failing = 1;
+    CHECK(MPI_Comm_set_attr(dup, bomb, base) == MPI_SUCCESS);
+    CHECK(MPI_Comm_set_attr(dup, bomb, base + 1) != MPI_SUCCESS);
+    MPI_Comm_get_attr(dup, bomb, &got, &flag);
+    CHECK(flag && got == base);
+    CHECK(MPI_Comm_delete_attr(dup, bomb) != MPI_SUCCESS);
+    MPI_Comm_get_attr(dup, bomb, &got, &flag);
+    CHECK(flag && got == base);
+    MPI_Comm dup2 = MPI_COMM_WORLD;
+    CHECK(MPI_Comm_dup(dup, &dup2) != MPI_SUCCESS && dup2 == MPI_COMM_NULL);
+    failing = 0;
+    MPI_Comm_free(&dup);
+    MPI_Comm_free_keyval(&bomb);
+
+    /* MPI_COMM_SELF's attributes are deleted at the start of MPI_Finalize,
+     * newest first (MPI-2.2), also when their keyvals were freed. */
+    norder = 0;
+    for (int i = 0; i < 8; i++) MPI_Comm_set_attr(MPI_COMM_SELF, keys[(i * 5) % 8], (void *)(long)i);
+    for (int i = 0; i < 8; i++) MPI_Comm_free_keyval(&keys[i]);
     MPI_Finalize();
+    if (norder != 8) return 3;
+    for (int i = 0; i < 8; i++)
+        if (order[i] != 7 - i) return 4;
     if (rank == 0) printf("env_attr ok on %d ranks\n", size);
     return 0;
 }
