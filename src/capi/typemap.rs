@@ -1107,9 +1107,11 @@ impl TypeMap {
         }
         let mut dims = Vec::with_capacity(n);
         for k in 0..n {
-            if sizes[k] == 0 || subsizes[k] == 0 || subsizes[k] > sizes[k] {
+            // An empty subarray (subsize 0) is allowed, as in MPICH and
+            // MPI-4.1: a process may own no part of the array.
+            if sizes[k] == 0 || subsizes[k] > sizes[k] {
                 return invalid(format!(
-                    "subarray: dimension {k}: subsize {} of size {} (need 1 <= subsize <= size)",
+                    "subarray: dimension {k}: subsize {} of size {} (need 0 <= subsize <= size, 1 <= size)",
                     subsizes[k], sizes[k]
                 ));
             }

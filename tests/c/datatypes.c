@@ -510,6 +510,12 @@ static void errors(void) {
         CHECK(err_class(MPI_Type_size((MPI_Datatype)0x12345678, &s)) == MPI_ERR_TYPE);
         subs[1] = 5;
         CHECK(err_class(MPI_Type_create_subarray(2, sizes, subs, starts, MPI_ORDER_C, MPI_INT, &t)) == MPI_ERR_ARG);
+        /* An empty subarray is allowed (as MPICH, MPI-4.1): a process may
+         * own none of the array; its extent is still the whole array's. */
+        int esizes[2] = {4, 6}, esubs[2] = {0, 3}, estarts[2] = {4, 1};
+        CHECK(MPI_Type_create_subarray(2, esizes, esubs, estarts, MPI_ORDER_C, MPI_INT, &t) == MPI_SUCCESS);
+        BOUNDS(t, 0, 0, 96, 0, 0);
+        MPI_Type_free(&t);
         CHECK(err_class(MPI_Type_create_subarray(0, sizes, subs, starts, MPI_ORDER_C, MPI_INT, &t)) == MPI_ERR_DIMS);
         int gs[1] = {10}, di[1] = {MPI_DISTRIBUTE_BLOCK}, da[1] = {MPI_DISTRIBUTE_DFLT_DARG}, ps[1] = {2};
         CHECK(err_class(MPI_Type_create_darray(3, 0, 1, gs, di, da, ps, MPI_ORDER_C, MPI_INT, &t)) == MPI_ERR_ARG);
