@@ -61,7 +61,12 @@ mpi_fn! {
         call("MPI_Finalize", MPI_COMM_WORLD, || {
             with(|m| m.check_running())?;
             super::request::finalize_requests()?;
-            super::attr::delete_all_attrs(super::handle::Kind::Comm, MPI_COMM_SELF)?;
+            // MPI_COMM_SELF's attributes first (MPI-2.2), then, as MPICH
+            // does, MPI_COMM_WORLD's: their delete callbacks run while MPI
+            // still works.
+            for comm in [MPI_COMM_SELF, MPI_COMM_WORLD] {
+                super::attr::delete_all_attrs(super::handle::Kind::Comm, comm)?;
+            }
             let universe = with(|m| {
                 m.phase = Phase::Finalized;
                 m.comms.table = super::handle::Table::new(super::handle::Kind::Comm);

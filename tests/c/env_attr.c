@@ -257,12 +257,15 @@ int main(int argc, char **argv) {
     /* MPI_COMM_SELF's attributes are deleted at the start of MPI_Finalize,
      * newest first (MPI-2.2), also when their keyvals were freed. */
     norder = 0;
-    for (int i = 0; i < 8; i++) MPI_Comm_set_attr(MPI_COMM_SELF, keys[(i * 5) % 8], (void *)(long)i);
+    for (int i = 0; i < 7; i++) MPI_Comm_set_attr(MPI_COMM_SELF, keys[(i * 5) % 8], (void *)(long)(i + 1));
+    /* ... and then MPI_COMM_WORLD's (as MPICH). */
+    MPI_Comm_set_attr(MPI_COMM_WORLD, keys[0], (void *)0L);
     for (int i = 0; i < 8; i++) MPI_Comm_free_keyval(&keys[i]);
     MPI_Finalize();
     if (norder != 8) return 3;
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 7; i++)
         if (order[i] != 7 - i) return 4;
+    if (order[7] != 0) return 5;
     if (rank == 0) printf("env_attr ok on %d ranks\n", size);
     return 0;
 }
