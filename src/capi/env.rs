@@ -120,11 +120,11 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Abort / PMPI_Abort(comm: c_int, errorcode: c_int) -> c_int {
-        let rank = with(|m| m.universe.as_ref().map(|u| u.world().rank()));
+        let rank = with(|m| super::errors::my_rank(m));
         let _ = comm;
         match rank {
-            Some(r) => eprintln!("shmpi: rank {r} called MPI_Abort({errorcode}); ending the job"),
-            None => eprintln!("shmpi: MPI_Abort({errorcode}) called; ending the job"),
+            Some(r) => super::errors::say(&format!("shmpi: rank {r} called MPI_Abort({errorcode}); ending the job")),
+            None => super::errors::say(&format!("shmpi: MPI_Abort({errorcode}) called; ending the job")),
         }
         std::process::exit(if errorcode & 0xff == 0 { 1 } else { errorcode & 0xff })
     }

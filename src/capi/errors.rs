@@ -437,7 +437,7 @@ pub fn raise_code(name: &str, comm: c_int, class: c_int, message: String) -> c_i
         } else {
             Handler::Fatal
         };
-        let rank = m.universe.as_ref().map(|u| u.world().rank());
+        let rank = my_rank(m);
         (code, handler, rank)
     });
     match handler {
@@ -455,12 +455,30 @@ pub fn raise_code(name: &str, comm: c_int, class: c_int, message: String) -> c_i
     }
 }
 
+/// Writes `line` and a newline to stderr in one write, so that the lines
+/// of ranks failing at the same time do not mix (`eprintln!` writes its
+/// pieces one by one).
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
+}
+
+/// The rank of this process, also before MPI_Init and after MPI_Finalize
+/// (the one shmrun gave it); None in a program started without shmrun
+/// before MPI_Init.
+pub fn my_rank(m: &super::state::Mpi) -> Option<i32> {
+    m.universe
+        .as_ref()
+        .map(|u| u.world().rank())
+        .or_else(|| std::env::var("SHMPI_RANK").ok()?.parse().ok())
+}
+
 /// Ends the job after an error under MPI_ERRORS_ARE_FATAL.
 fn fatal(rank: Option<i32>, text: &str, class: c_int) -> ! {
     let class = class_name(class).unwrap_or("MPI error");
     match rank {
-        Some(r) => eprintln!("shmpi: rank {r}: {text} ({class})"),
-        None => eprintln!("shmpi: {text} ({class})"),
+        Some(r) => say(&format!("shmpi: rank {r}: {text} ({class})")),
+        None => say(&format!("shmpi: {text} ({class})")),
     }
     std::process::exit(1)
 }

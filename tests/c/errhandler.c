@@ -3,7 +3,8 @@
  * codes and strings; error strings that name the call; freeing handlers.
  * With argument "fatal" (or "call"), rank 0 makes an error under
  * MPI_ERRORS_ARE_FATAL (or calls the world's handler), which must end the
- * job with one line on stderr (checked by tests/capi_comm.rs). */
+ * job with one line on stderr (checked by tests/capi_comm.rs); with
+ * "after", every rank makes an error after MPI_Finalize. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,15 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "call") == 0) {
         if (rank == 0) MPI_Comm_call_errhandler(MPI_COMM_WORLD, MPI_ERR_TRUNCATE);
         else MPI_Recv(&x, 1, MPI_INT, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        fprintf(stderr, "rank %d: still running after a fatal error\n", rank);
+        return 0;
+    }
+
+    if (argc > 1 && strcmp(argv[1], "after") == 0) {
+        /* Every rank makes a fatal error at once, after MPI_Finalize. */
+        MPI_Barrier(MPI_COMM_WORLD);
+        MPI_Finalize();
+        MPI_Comm_size(MPI_COMM_WORLD, &x);
         fprintf(stderr, "rank %d: still running after a fatal error\n", rank);
         return 0;
     }
