@@ -60,13 +60,14 @@ mpi_fn! {
     fn MPI_Finalize / PMPI_Finalize() -> c_int {
         call("MPI_Finalize", MPI_COMM_WORLD, || {
             with(|m| m.check_running())?;
-            super::request::finalize_requests()?;
-            // MPI_COMM_SELF's attributes first (MPI-2.2), then, as MPICH
-            // does, MPI_COMM_WORLD's: their delete callbacks run while MPI
-            // still works.
+            // The very first thing (MPI-2.2): MPI_COMM_SELF's attributes,
+            // then, as MPICH does, MPI_COMM_WORLD's. Their delete callbacks
+            // may communicate (receive what others' pending sends carry),
+            // so this comes before those sends are completed.
             for comm in [MPI_COMM_SELF, MPI_COMM_WORLD] {
                 super::attr::delete_all_attrs(super::handle::Kind::Comm, comm)?;
             }
+            super::request::finalize_requests()?;
             let universe = with(|m| {
                 m.phase = Phase::Finalized;
                 m.comms.table = super::handle::Table::new(super::handle::Kind::Comm);

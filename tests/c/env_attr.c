@@ -49,6 +49,20 @@ static int deletebomb_fn(MPI_Comm comm, int key, void *value, void *extra) {
     return failing ? MPI_ERR_OTHER : MPI_SUCCESS;
 }
 
+/* A delete callback on MPI_COMM_SELF that receives, at MPI_Finalize, a
+ * large message the left neighbour sent without waiting for it. */
+#define BIG (1 << 18)
+static double *big_in;
+
+static int receive_fn(MPI_Comm comm, int key, void *value, void *extra) {
+    (void)comm; (void)key; (void)value; (void)extra;
+    int size;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    MPI_Recv(big_in, BIG, MPI_DOUBLE, (rank + size - 1) % size, 77, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    CHECK(big_in[BIG - 1] == (rank + size - 1) % size);
+    return MPI_SUCCESS;
+}
+
 int main(int argc, char **argv) {
     int provided, flag, size;
     MPI_Initialized(&flag);
@@ -257,6 +271,19 @@ int main(int argc, char **argv) {
     /* MPI_COMM_SELF's attributes are deleted at the start of MPI_Finalize,
      * newest first (MPI-2.2), also when their keyvals were freed. */
     norder = 0;
+    /* The callbacks run before MPI_Finalize completes pending sends: the
+     * neighbour's callback receives what this rank's freed Isend carries
+     * (deadlocked when pending sends were completed first). */
+    int recv_key;
+    double *big_out = malloc(BIG * sizeof(double));
+    big_in = malloc(BIG * sizeof(double));
+    for (int i = 0; i < BIG; i++) big_out[i] = rank;
+    MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, receive_fn, &recv_key, NULL);
+    MPI_Comm_set_attr(MPI_COMM_SELF, recv_key, NULL);
+    MPI_Comm_free_keyval(&recv_key);
+    MPI_Request big_req;
+    MPI_Isend(big_out, BIG, MPI_DOUBLE, (rank + 1) % size, 77, MPI_COMM_WORLD, &big_req);
+    MPI_Request_free(&big_req);
     for (int i = 0; i < 7; i++) MPI_Comm_set_attr(MPI_COMM_SELF, keys[(i * 5) % 8], (void *)(long)(i + 1));
     /* ... and then MPI_COMM_WORLD's (as MPICH). */
     MPI_Comm_set_attr(MPI_COMM_WORLD, keys[0], (void *)0L);
