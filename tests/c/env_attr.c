@@ -1,6 +1,7 @@
 /* Environment and attributes through the C interface: thread levels,
  * versions, names, clocks, memory, predefined attributes on the world,
- * user keyvals with copy and delete callbacks (what mpi4py relies on). */
+ * user keyvals with copy and delete callbacks (what mpi4py relies on),
+ * their deletion at MPI_Finalize, and ranks that skip MPI_Finalize. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,15 @@ int main(int argc, char **argv) {
     MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    /* With "skip_finalize", one rank returns without MPI_Finalize while the
+     * others finalize (they must be told, not left hanging); with
+     * "no_finalize", no rank finalizes (the job still succeeds). */
+    if (argc > 1 && strcmp(argv[1], "skip_finalize") == 0) {
+        if (rank == size - 1) return 0;
+        MPI_Finalize();
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "no_finalize") == 0) return 0;
     CHECK(provided == MPI_THREAD_SERIALIZED);
     int q;
     MPI_Query_thread(&q);
