@@ -162,7 +162,7 @@ pub fn free_keyval(what: &str, kind: Kind, keyval: *mut c_int) -> Result<()> {
 }
 
 /// The keyval `kv` of objects of `kind` for a new attribute: not freed.
-pub fn keyval_to_set(kv: c_int, kind: Kind) -> Result<Keyval> {
+fn keyval_to_set(kv: c_int, kind: Kind) -> Result<Keyval> {
     let k = keyval(kv, kind)?;
     if k.freed {
         return mpi_err!(Keyval, "keyval {kv:#x} has been freed");
