@@ -72,3 +72,30 @@ fn errors_are_fatal_ends_the_job() {
 fn call_errhandler_fatal_ends_the_job() {
     fatal_ends_job("call", "MPI_Comm_call_errhandler", "MPI_ERR_TRUNCATE");
 }
+
+/// Ranks failing at the same moment (errors after MPI_Finalize, where
+/// MPI_ERRORS_ARE_FATAL applies) each write whole lines that name their
+/// rank: the lines of two ranks never mix.
+#[test]
+fn fatal_lines_of_ranks_do_not_mix() {
+    let prog = compile("errhandler", &[]);
+    for _ in 0..5 {
+        let o = run(&prog, 8, &["after"]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "the job succeeded:\n{stderr}");
+        assert!(!stderr.contains("still running"), "{stderr}");
+        let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("shmpi:")).collect();
+        assert!(!lines.is_empty(), "{stderr}");
+        for l in lines {
+            let rest = l
+                .strip_prefix("shmpi: rank ")
+                .unwrap_or_else(|| panic!("{l}"));
+            let (rank, rest) = rest.split_once(": ").unwrap_or_else(|| panic!("{l}"));
+            assert!(rank.parse::<usize>().is_ok_and(|r| r < 8), "{l}");
+            assert_eq!(
+                rest, "MPI_Comm_size: MPI has been finalized in this process (MPI_ERR_OTHER)",
+                "one whole line per rank"
+            );
+        }
+    }
+}

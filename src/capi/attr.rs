@@ -1,5 +1,11 @@
 //! Attributes and keyvals (caching): user keyvals with copy and delete
-//! callbacks, and the predefined attributes of MPI_COMM_WORLD.
+//! callbacks, and the predefined attributes (MPI_TAG_UB, ...), which every
+//! communicator answers, as in MPICH.
+//!
+//! A keyval the program frees while attributes still use it stays alive,
+//! marked freed, until the last of them is deleted (the standard): their
+//! delete and copy callbacks still run. A freed keyval cannot be freed
+//! again nor given to a new attribute.
 
 use std::os::raw::{c_int, c_void};
 
@@ -8,7 +14,7 @@ use super::consts::*;
 use super::errors::call;
 use super::handle::{Kind, Table};
 use super::mpi_fn;
-use super::state::with;
+use super::state::{with, Mpi};
 use crate::error::{mpi_err, Result};
 
 /// `int copy(MPI_Comm old, int keyval, void *extra, void *in, void *out, int *flag)`.
@@ -28,6 +34,8 @@ pub struct Keyval {
     pub extra: usize,
     /// Which objects it is for.
     pub kind: Kind,
+    /// Freed by the program, kept for the attributes that still use it.
+    pub freed: bool,
 }
 
 /// The keyval table.
@@ -67,7 +75,9 @@ fn predefined(keyval: c_int) -> Option<*const c_int> {
     })
 }
 
-fn keyval(kv: c_int, kind: Kind) -> Result<Keyval> {
+/// The keyval `kv`, made for objects of `kind` (it may be freed but still
+/// in use: see the module doc).
+pub fn keyval(kv: c_int, kind: Kind) -> Result<Keyval> {
     with(|m| match m.keyvals.table.get(kv) {
         Some(k) if k.kind == kind => Ok(*k),
         Some(_) => mpi_err!(Keyval, "keyval {kv:#x} was made for another kind of object"),
@@ -78,26 +88,152 @@ fn keyval(kv: c_int, kind: Kind) -> Result<Keyval> {
     })
 }
 
-/// Calls the delete callback of every attribute of `comm` and drops them
-/// (MPI_Comm_free, and MPI_COMM_SELF at MPI_Finalize).
-pub fn delete_comm_attrs(comm: c_int) -> Result<()> {
-    let attrs = with(|m| {
-        m.comms
-            .get_mut(comm)
-            .map(|c| std::mem::take(&mut c.attrs))
-            .unwrap_or_default()
-    });
-    for (kv, value) in attrs.into_iter().rev() {
-        call_delete(comm, kv, value)?;
+impl Mpi {
+    /// Whether some communicator or datatype holds an attribute of `kv`.
+    fn keyval_in_use(&self, kv: c_int) -> bool {
+        let c = &self.comms;
+        c.world
+            .iter()
+            .chain(c.selfc.iter())
+            .any(|o| o.attrs.contains_key(kv))
+            || c.table.iter().any(|(_, o)| o.attrs.contains_key(kv))
+            || self
+                .types
+                .table
+                .iter()
+                .any(|(_, o)| o.attrs.contains_key(kv))
+            || self
+                .types
+                .predefined_attrs
+                .values()
+                .any(|a| a.contains_key(kv))
     }
+
+    /// Drops keyval `kv` if the program has freed it and no attribute
+    /// uses it any more.
+    pub fn collect_keyval(&mut self, kv: c_int) {
+        if self.keyvals.table.get(kv).is_some_and(|k| k.freed) && !self.keyval_in_use(kv) {
+            self.keyvals.table.remove(kv);
+        }
+    }
+}
+
+/// Makes a keyval for objects of `kind` (MPI_Comm_create_keyval, ...).
+pub fn create_keyval(
+    kind: Kind,
+    copy: Option<CopyFn>,
+    delete: Option<DeleteFn>,
+    extra: *mut c_void,
+) -> Result<c_int> {
+    Ok(with(|m| {
+        m.keyvals.table.insert(Keyval {
+            copy,
+            delete,
+            extra: extra as usize,
+            kind,
+            freed: false,
+        })
+    }))
+}
+
+/// Frees the keyval `*keyval` of objects of `kind` (MPI_Comm_free_keyval,
+/// ...) and sets it to MPI_KEYVAL_INVALID.
+pub fn free_keyval(what: &str, kind: Kind, keyval: *mut c_int) -> Result<()> {
+    if keyval.is_null() {
+        return mpi_err!(Arg, "{what} is a null pointer");
+    }
+    // SAFETY: not null; points to the caller's keyval.
+    let kv = unsafe { *keyval };
+    if predefined(kv).is_some() {
+        return mpi_err!(Keyval, "predefined keyval {kv:#x} cannot be freed");
+    }
+    if self::keyval(kv, kind)?.freed {
+        return mpi_err!(Keyval, "keyval {kv:#x} has already been freed");
+    }
+    with(|m| {
+        if let Some(k) = m.keyvals.table.get_mut(kv) {
+            k.freed = true;
+        }
+        m.collect_keyval(kv);
+    });
+    // SAFETY: not null (checked above).
+    unsafe { *keyval = MPI_KEYVAL_INVALID };
     Ok(())
 }
 
-fn call_delete(comm: c_int, kv: c_int, value: usize) -> Result<()> {
-    if let Ok(k) = keyval(kv, Kind::Comm) {
+/// The keyval `kv` of objects of `kind` for a new attribute: not freed.
+fn keyval_to_set(kv: c_int, kind: Kind) -> Result<Keyval> {
+    let k = keyval(kv, kind)?;
+    if k.freed {
+        return mpi_err!(Keyval, "keyval {kv:#x} has been freed");
+    }
+    Ok(k)
+}
+
+/// The attributes of one object, in the order they were set. They are
+/// deleted newest first: MPI-2.2 asks that order of MPI_COMM_SELF's at
+/// MPI_Finalize (tools use them as at-exit hooks).
+#[derive(Clone, Debug, Default)]
+pub struct Attrs(Vec<(c_int, usize)>);
+
+impl Attrs {
+    /// The value of keyval `kv`.
+    pub fn get(&self, kv: c_int) -> Option<usize> {
+        self.0.iter().find(|a| a.0 == kv).map(|a| a.1)
+    }
+
+    /// Sets `kv` to `v` (in its place when set already); the old value.
+    pub fn insert(&mut self, kv: c_int, v: usize) -> Option<usize> {
+        match self.0.iter_mut().find(|a| a.0 == kv) {
+            Some(a) => Some(std::mem::replace(&mut a.1, v)),
+            None => {
+                self.0.push((kv, v));
+                None
+            }
+        }
+    }
+
+    /// Removes `kv`; its value.
+    pub fn remove(&mut self, kv: c_int) -> Option<usize> {
+        let i = self.0.iter().position(|a| a.0 == kv)?;
+        Some(self.0.remove(i).1)
+    }
+
+    /// Whether `kv` is set.
+    pub fn contains_key(&self, kv: c_int) -> bool {
+        self.get(kv).is_some()
+    }
+
+    /// (keyval, value) pairs, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = (c_int, usize)> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// The newest attribute.
+    fn newest(&self) -> Option<(c_int, usize)> {
+        self.0.last().copied()
+    }
+}
+
+/// The attributes of object `h` of `kind` (a communicator or a datatype).
+fn attrs_of(m: &mut Mpi, kind: Kind, h: c_int) -> Result<&mut Attrs> {
+    if kind == Kind::Comm {
+        m.check_running()?;
+        match m.comms.get_mut(h) {
+            Some(c) => Ok(&mut c.attrs),
+            None => bad_comm(h),
+        }
+    } else {
+        m.types.attrs_mut(h)
+    }
+}
+
+/// Calls the delete callback of attribute `kv` = `value` of object `h`.
+fn call_delete(kind: Kind, h: c_int, kv: c_int, value: usize) -> Result<()> {
+    if let Ok(k) = keyval(kv, kind) {
         if let Some(f) = k.delete {
             // SAFETY: the user's delete callback, with the standard's signature.
-            let rc = unsafe { f(comm, kv, value as *mut c_void, k.extra as *mut c_void) };
+            let rc = unsafe { f(h, kv, value as *mut c_void, k.extra as *mut c_void) };
             if rc != MPI_SUCCESS {
                 return mpi_err!(Other, "the delete callback of keyval {kv:#x} returned {rc}");
             }
@@ -106,16 +242,59 @@ fn call_delete(comm: c_int, kv: c_int, value: usize) -> Result<()> {
     Ok(())
 }
 
-/// Copies the attributes of `old` to `new` through their copy callbacks (MPI_Comm_dup).
-pub fn copy_comm_attrs(old: c_int, new: c_int) -> Result<()> {
-    let attrs: Vec<(c_int, usize)> = with(|m| {
-        m.comms
-            .get(old)
-            .map(|c| c.attrs.iter().map(|(k, v)| (*k, *v)).collect())
-            .unwrap_or_default()
+/// Sets attribute `kv` of object `h` of `kind` to `value`; an old value
+/// goes through the delete callback first, and stays when that fails (as
+/// in MPICH).
+pub fn set_attr_of(kind: Kind, h: c_int, kv: c_int, value: usize) -> Result<()> {
+    if predefined(kv).is_some() {
+        return mpi_err!(Keyval, "predefined attribute {kv:#x} cannot be set");
+    }
+    keyval_to_set(kv, kind)?;
+    let old = with(|m| attrs_of(m, kind, h).map(|a| a.get(kv)))?;
+    if let Some(v) = old {
+        call_delete(kind, h, kv, v)?;
+    }
+    with(|m| attrs_of(m, kind, h).map(|a| a.insert(kv, value)))?;
+    Ok(())
+}
+
+/// Deletes attribute `kv` of object `h` of `kind` through its delete
+/// callback; one that fails leaves the attribute (as in MPICH). Deleting
+/// an attribute the object does not hold does nothing (as in MPICH).
+pub fn delete_attr_of(kind: Kind, h: c_int, kv: c_int) -> Result<()> {
+    if predefined(kv).is_some() {
+        return mpi_err!(Keyval, "predefined attribute {kv:#x} cannot be deleted");
+    }
+    keyval(kv, kind)?;
+    let Some(v) = with(|m| attrs_of(m, kind, h).map(|a| a.get(kv)))? else {
+        return Ok(());
+    };
+    call_delete(kind, h, kv, v)?;
+    with(|m| {
+        if let Ok(a) = attrs_of(m, kind, h) {
+            a.remove(kv);
+        }
+        m.collect_keyval(kv);
     });
+    Ok(())
+}
+
+/// Deletes every attribute of object `h` of `kind`, newest first
+/// (MPI_Comm_free, MPI_Type_free, MPI_COMM_SELF at MPI_Finalize); stops at
+/// the first delete callback that fails, which keeps the rest.
+pub fn delete_all_attrs(kind: Kind, h: c_int) -> Result<()> {
+    while let Some((kv, _)) = with(|m| attrs_of(m, kind, h).ok().and_then(|a| a.newest())) {
+        delete_attr_of(kind, h, kv)?;
+    }
+    Ok(())
+}
+
+/// Copies the attributes of `old` to `new` (objects of `kind`) through
+/// their copy callbacks (MPI_Comm_dup, MPI_Type_dup).
+pub fn copy_attrs(kind: Kind, old: c_int, new: c_int) -> Result<()> {
+    let attrs: Vec<(c_int, usize)> = with(|m| attrs_of(m, kind, old).map(|a| a.iter().collect()))?;
     for (kv, value) in attrs {
-        let Ok(k) = keyval(kv, Kind::Comm) else {
+        let Ok(k) = keyval(kv, kind) else {
             continue;
         };
         let Some(f) = k.copy else { continue };
@@ -137,11 +316,7 @@ pub fn copy_comm_attrs(old: c_int, new: c_int) -> Result<()> {
             return mpi_err!(Other, "the copy callback of keyval {kv:#x} returned {rc}");
         }
         if flag != 0 {
-            with(|m| {
-                if let Some(c) = m.comms.get_mut(new) {
-                    c.attrs.insert(kv, outv as usize);
-                }
-            });
+            with(|m| attrs_of(m, kind, new).map(|a| a.insert(kv, outv as usize)))?;
         }
     }
     Ok(())
@@ -166,7 +341,7 @@ pub unsafe extern "C" fn MPIR_Dup_fn(
     MPI_SUCCESS
 }
 
-fn create_keyval(
+fn create_comm_keyval(
     name: &'static str,
     copy: Option<CopyFn>,
     delete: Option<DeleteFn>,
@@ -174,67 +349,32 @@ fn create_keyval(
     extra: *mut c_void,
 ) -> c_int {
     call(name, MPI_COMM_SELF, || {
-        let k = with(|m| {
-            m.keyvals.table.insert(Keyval {
-                copy,
-                delete,
-                extra: extra as usize,
-                kind: Kind::Comm,
-            })
-        });
+        let k = create_keyval(Kind::Comm, copy, delete, extra)?;
         super::out("comm_keyval", keyval, k)
     })
 }
 
 mpi_fn! {
     fn MPI_Comm_create_keyval / PMPI_Comm_create_keyval(copy: Option<CopyFn>, delete: Option<DeleteFn>, keyval: *mut c_int, extra: *mut c_void) -> c_int {
-        create_keyval("MPI_Comm_create_keyval", copy, delete, keyval, extra)
+        create_comm_keyval("MPI_Comm_create_keyval", copy, delete, keyval, extra)
     }
 }
 
-fn free_keyval(name: &'static str, keyval: *mut c_int) -> c_int {
+fn free_comm_keyval(name: &'static str, keyval: *mut c_int) -> c_int {
     call(name, MPI_COMM_SELF, || {
-        if keyval.is_null() {
-            return mpi_err!(Arg, "comm_keyval is a null pointer");
-        }
-        // SAFETY: not null.
-        let kv = unsafe { *keyval };
-        if predefined(kv).is_some() {
-            return mpi_err!(Keyval, "predefined keyval {kv:#x} cannot be freed");
-        }
-        self::keyval(kv, Kind::Comm)?;
-        // Attributes already set keep working until deleted (the
-        // standard); they find no callbacks once the keyval is gone.
-        with(|m| m.keyvals.table.remove(kv));
-        // SAFETY: not null.
-        unsafe { *keyval = MPI_KEYVAL_INVALID };
-        Ok(())
+        free_keyval("comm_keyval", Kind::Comm, keyval)
     })
 }
 
 mpi_fn! {
     fn MPI_Comm_free_keyval / PMPI_Comm_free_keyval(keyval: *mut c_int) -> c_int {
-        free_keyval("MPI_Comm_free_keyval", keyval)
+        free_comm_keyval("MPI_Comm_free_keyval", keyval)
     }
 }
 
 fn set_attr(name: &'static str, comm: c_int, keyval: c_int, value: *mut c_void) -> c_int {
     call(name, comm, || {
-        if predefined(keyval).is_some() {
-            return mpi_err!(Keyval, "predefined attribute {keyval:#x} cannot be set");
-        }
-        self::keyval(keyval, Kind::Comm)?;
-        let old = with(|m| {
-            m.check_running()?;
-            match m.comms.get_mut(comm) {
-                Some(c) => Ok(c.attrs.insert(keyval, value as usize)),
-                None => bad_comm(comm),
-            }
-        })?;
-        if let Some(v) = old {
-            call_delete(comm, keyval, v)?;
-        }
-        Ok(())
+        set_attr_of(Kind::Comm, comm, keyval, value as usize)
     })
 }
 
@@ -265,16 +405,21 @@ fn get_attr(
                     std::sync::atomic::Ordering::Relaxed,
                 );
                 LASTUSEDCODE.store(m.errors.last_used(), std::sync::atomic::Ordering::Relaxed);
-                // Predefined attributes hang on MPI_COMM_WORLD only.
-                return Ok((comm == MPI_COMM_WORLD).then_some(p as usize));
+                // Every communicator answers them, as in MPICH (libraries
+                // ask their own communicator for MPI_TAG_UB).
+                return Ok(Some(p as usize));
             }
-            if m.keyvals.table.get(keyval).is_none() {
-                return mpi_err!(
+            match m.keyvals.table.get(keyval) {
+                Some(k) if k.kind == Kind::Comm => Ok(c.attrs.get(keyval)),
+                Some(_) => mpi_err!(
+                    Keyval,
+                    "keyval {keyval:#x} was made for another kind of object"
+                ),
+                None => mpi_err!(
                     Keyval,
                     "{keyval:#x} is not a valid keyval (freed, or never made)"
-                );
+                ),
             }
-            Ok(c.attrs.get(&keyval).copied())
         })?;
         super::out("flag", flag, found.is_some() as c_int)?;
         if let Some(v) = found {
@@ -291,22 +436,7 @@ mpi_fn! {
 }
 
 fn delete_attr(name: &'static str, comm: c_int, keyval: c_int) -> c_int {
-    call(name, comm, || {
-        let old = with(|m| {
-            m.check_running()?;
-            match m.comms.get_mut(comm) {
-                Some(c) => Ok(c.attrs.remove(&keyval)),
-                None => bad_comm(comm),
-            }
-        })?;
-        match old {
-            Some(v) => call_delete(comm, keyval, v),
-            None => mpi_err!(
-                Keyval,
-                "communicator has no attribute for keyval {keyval:#x}"
-            ),
-        }
-    })
+    call(name, comm, || delete_attr_of(Kind::Comm, comm, keyval))
 }
 
 mpi_fn! {
@@ -320,13 +450,13 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Keyval_create / PMPI_Keyval_create(copy: Option<CopyFn>, delete: Option<DeleteFn>, keyval: *mut c_int, extra: *mut c_void) -> c_int {
-        create_keyval("MPI_Keyval_create", copy, delete, keyval, extra)
+        create_comm_keyval("MPI_Keyval_create", copy, delete, keyval, extra)
     }
 }
 
 mpi_fn! {
     fn MPI_Keyval_free / PMPI_Keyval_free(keyval: *mut c_int) -> c_int {
-        free_keyval("MPI_Keyval_free", keyval)
+        free_comm_keyval("MPI_Keyval_free", keyval)
     }
 }
 

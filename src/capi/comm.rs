@@ -14,7 +14,7 @@
 //! by MPI_Errhandler_free; a handler is dropped once no handle is held
 //! and no communicator uses it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::os::raw::{c_char, c_int};
 
 use super::consts::*;
@@ -35,7 +35,7 @@ pub struct CommObj {
     /// Its name (MPI_Comm_set_name).
     pub name: String,
     /// Attributes: keyval -> value.
-    pub attrs: BTreeMap<c_int, usize>,
+    pub attrs: super::attr::Attrs,
     /// Info hints (MPI_Comm_set_info, MPI_Comm_dup_with_info).
     pub info: InfoObj,
 }
@@ -47,7 +47,7 @@ impl CommObj {
             comm,
             errhandler: MPI_ERRORS_ARE_FATAL,
             name: name.into(),
-            attrs: BTreeMap::new(),
+            attrs: Default::default(),
             info: Vec::new(),
         }
     }
@@ -214,6 +214,20 @@ fn register(c: Option<Communicator>, parent: c_int, newcomm: *mut c_int) -> Resu
     Ok(())
 }
 
+/// Gives `new`, a dup of `comm`, the attributes of `comm`. When a copy
+/// callback fails, `new` is freed and `*newcomm` is MPI_COMM_NULL again
+/// (as in MPICH).
+fn inherit_attrs(comm: c_int, new: c_int, newcomm: *mut c_int) -> Result<()> {
+    if let Err(e) = super::attr::copy_attrs(Kind::Comm, comm, new) {
+        let _ = super::attr::delete_all_attrs(Kind::Comm, new);
+        with(|m| m.comms.table.remove(new));
+        // SAFETY: the caller checked `newcomm` is not null.
+        unsafe { *newcomm = MPI_COMM_NULL };
+        return Err(e);
+    }
+    Ok(())
+}
+
 mpi_fn! {
     fn MPI_Comm_size / PMPI_Comm_size(comm: c_int, size: *mut c_int) -> c_int {
         call("MPI_Comm_size", comm, || {
@@ -247,7 +261,7 @@ mpi_fn! {
                     n.info = hints;
                 }
             });
-            super::attr::copy_comm_attrs(comm, new)
+            inherit_attrs(comm, new, newcomm)
         })
     }
 }
@@ -279,7 +293,7 @@ mpi_fn! {
                 return mpi_err!(Comm, "MPI_COMM_WORLD and MPI_COMM_SELF cannot be freed");
             }
             comm_of(h)?;
-            super::attr::delete_comm_attrs(h)?;
+            super::attr::delete_all_attrs(Kind::Comm, h)?;
             with(|m| {
                 if let Some(c) = m.comms.table.remove(h) {
                     m.collect_errhandler(c.errhandler);
@@ -552,7 +566,7 @@ mpi_fn! {
             // SAFETY: `out` checked `newcomm` is not null.
             let new = unsafe { *newcomm };
             set_hints(new, h, false)?;
-            super::attr::copy_comm_attrs(comm, new)
+            inherit_attrs(comm, new, newcomm)
         })
     }
 }

@@ -2,10 +2,11 @@
 //! a [`TypeMap`]; and how communication turns a (buffer, count, datatype)
 //! triple into bytes and back.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::os::raw::{c_int, c_void};
 use std::rc::Rc;
 
+use super::attr::Attrs;
 use super::consts::*;
 use super::handle::{Kind, Table};
 use super::state::with;
@@ -81,7 +82,7 @@ pub struct TypeObj {
     /// Its name (MPI_Type_set_name).
     pub name: String,
     /// Attributes: keyval -> value.
-    pub attrs: BTreeMap<c_int, usize>,
+    pub attrs: Attrs,
     /// Whether the user may not free it (the pair types, whose MPICH
     /// handles look allocated, and the MPI_Type_create_f90_* types).
     pub permanent: bool,
@@ -94,7 +95,7 @@ impl TypeObj {
             desc: Rc::new(desc),
             committed: false,
             name: String::new(),
-            attrs: BTreeMap::new(),
+            attrs: Attrs::default(),
             permanent: false,
         }
     }
@@ -110,7 +111,7 @@ pub struct Types {
     /// Names given to predefined types by MPI_Type_set_name.
     pub names: HashMap<c_int, String>,
     /// Attributes of predefined types.
-    pub predefined_attrs: HashMap<c_int, BTreeMap<c_int, usize>>,
+    pub predefined_attrs: HashMap<c_int, Attrs>,
     /// The types MPI_Type_create_f90_* made: (combiner, p, r) -> handle.
     pub f90: HashMap<(c_int, c_int, c_int), c_int>,
 }
@@ -204,7 +205,7 @@ impl Types {
     }
 
     /// The attributes of `h`.
-    pub fn attrs_mut(&mut self, h: c_int) -> Result<&mut BTreeMap<c_int, usize>> {
+    pub fn attrs_mut(&mut self, h: c_int) -> Result<&mut Attrs> {
         if self.is_predefined(h) && self.table.get(h).is_none() {
             return Ok(self.predefined_attrs.entry(h).or_default());
         }

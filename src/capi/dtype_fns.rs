@@ -16,11 +16,13 @@
 //! same handles for predefined ones. A type keeps its children alive, so
 //! this works after the user freed the originals.
 
-use std::collections::BTreeMap;
 use std::os::raw::{c_char, c_int, c_void};
 use std::rc::Rc;
 
-use super::attr::{CopyFn, DeleteFn, Keyval};
+use super::attr::{
+    self, copy_attrs, create_keyval, delete_all_attrs, delete_attr_of, free_keyval, set_attr_of,
+    CopyFn, DeleteFn,
+};
 use super::consts::*;
 use super::dtype::{bad_type, Child, Envelope, TypeDesc, TypeObj};
 use super::errors::call;
@@ -555,58 +557,25 @@ mpi_fn! {
 
 // ---- dup, commit, free ----
 
-/// Calls the copy callbacks of the attributes of `old` for `new` (MPI_Type_dup).
-fn copy_attrs(old: c_int, new: c_int, attrs: Vec<(c_int, usize)>) -> Result<()> {
-    for (kv, value) in attrs {
-        let Some(k) = type_keyval(kv).ok() else {
-            continue;
-        };
-        let Some(f) = k.copy else { continue };
-        let mut outv: *mut c_void = std::ptr::null_mut();
-        let mut flag: c_int = 0;
-        // SAFETY: the user's copy callback, with the standard's signature;
-        // the out pointers are valid locals.
-        let rc = unsafe {
-            f(
-                old,
-                kv,
-                k.extra as *mut c_void,
-                value as *mut c_void,
-                &mut outv as *mut *mut c_void as *mut c_void,
-                &mut flag,
-            )
-        };
-        if rc != MPI_SUCCESS {
-            return mpi_err!(Other, "the copy callback of keyval {kv:#x} returned {rc}");
-        }
-        if flag != 0 {
-            with(|m| m.types.attrs_mut(new).map(|a| a.insert(kv, outv as usize)))?;
-        }
-    }
-    Ok(())
-}
-
 mpi_fn! {
     fn MPI_Type_dup / PMPI_Type_dup(old: c_int, newtype: *mut c_int) -> c_int {
         call("MPI_Type_dup", MPI_COMM_SELF, || {
             if newtype.is_null() {
                 return mpi_err!(Arg, "newtype is a null pointer");
             }
-            let (h, attrs) = with(|m| -> Result<_> {
+            let h = with(|m| -> Result<_> {
                 let (map, child) = m.types.operand(old)?;
                 let committed = m.types.is_predefined(old)
                     || m.types.table.get(old).is_some_and(|o| o.committed);
-                let attrs: Vec<(c_int, usize)> =
-                    m.types.attrs_mut(old)?.iter().map(|(k, v)| (*k, *v)).collect();
                 let mut o = TypeObj::new(TypeDesc {
                     map: Rc::new(TypeMap::dup(&map, old)),
                     envelope: None,
                     children: child.into_iter().collect(),
                 });
                 o.committed = committed;
-                Ok((m.types.table.insert(o), attrs))
+                Ok(m.types.table.insert(o))
             })?;
-            if let Err(e) = copy_attrs(old, h, attrs) {
+            if let Err(e) = copy_attrs(Kind::Datatype, old, h) {
                 let _ = free_type(h);
                 return Err(e);
             }
@@ -638,31 +607,20 @@ mpi_fn! {
 /// Frees derived type `h`: calls the delete callbacks of its attributes,
 /// then drops the handle (requests in flight keep the type map).
 fn free_type(h: c_int) -> Result<()> {
-    let attrs = with(|m| -> Result<BTreeMap<c_int, usize>> {
+    with(|m| -> Result<()> {
         if m.types.is_predefined(h) {
             let name = typemap::predefined_name(h).unwrap_or("a predefined type");
             return mpi_err!(Type, "{name} is predefined and cannot be freed");
         }
-        match m.types.table.get_mut(h) {
+        match m.types.table.get(h) {
             Some(o) if o.permanent => {
                 mpi_err!(Type, "datatype {h:#x} (from MPI_Type_create_f90_*) is predefined and cannot be freed")
             }
-            Some(o) => Ok(std::mem::take(&mut o.attrs)),
+            Some(_) => Ok(()),
             None => bad_type(h),
         }
     })?;
-    let mut pending: Vec<(c_int, usize)> = attrs.into_iter().collect();
-    while let Some(&(kv, value)) = pending.first() {
-        if let Err(e) = call_delete(h, kv, value) {
-            with(|m| {
-                if let Some(o) = m.types.table.get_mut(h) {
-                    o.attrs.extend(pending.iter().copied());
-                }
-            });
-            return Err(e);
-        }
-        pending.remove(0);
-    }
+    delete_all_attrs(Kind::Datatype, h)?;
     with(|m| m.types.table.remove(h));
     Ok(())
 }
@@ -786,7 +744,7 @@ fn contents(
                     desc: c.desc.clone(),
                     committed: c.committed,
                     name: String::new(),
-                    attrs: BTreeMap::new(),
+                    attrs: Default::default(),
                     permanent: false,
                 }),
                 None => d,
@@ -1092,37 +1050,13 @@ mpi_fn! {
 
 // ---- attributes ----
 
-fn type_keyval(kv: c_int) -> Result<Keyval> {
-    with(|m| match m.keyvals.table.get(kv) {
-        Some(k) if k.kind == Kind::Datatype => Ok(*k),
-        Some(_) => mpi_err!(Keyval, "keyval {kv:#x} was made for another kind of object"),
-        None => mpi_err!(
-            Keyval,
-            "{kv:#x} is not a valid keyval (freed, or never made)"
-        ),
-    })
-}
-
-fn call_delete(h: c_int, kv: c_int, value: usize) -> Result<()> {
-    if let Ok(k) = type_keyval(kv) {
-        if let Some(f) = k.delete {
-            // SAFETY: the user's delete callback, with the standard's signature.
-            let rc = unsafe { f(h, kv, value as *mut c_void, k.extra as *mut c_void) };
-            if rc != MPI_SUCCESS {
-                return mpi_err!(Other, "the delete callback of keyval {kv:#x} returned {rc}");
-            }
-        }
-    }
-    Ok(())
-}
-
 mpi_fn! {
     fn MPI_Type_create_keyval / PMPI_Type_create_keyval(copy: Option<CopyFn>, delete: Option<DeleteFn>, keyval: *mut c_int, extra: *mut c_void) -> c_int {
         call("MPI_Type_create_keyval", MPI_COMM_SELF, || {
             if keyval.is_null() {
                 return mpi_err!(Arg, "type_keyval is a null pointer");
             }
-            let k = with(|m| m.keyvals.table.insert(Keyval { copy, delete, extra: extra as usize, kind: Kind::Datatype }));
+            let k = create_keyval(Kind::Datatype, copy, delete, extra)?;
             out("type_keyval", keyval, k)
         })
     }
@@ -1131,37 +1065,22 @@ mpi_fn! {
 mpi_fn! {
     fn MPI_Type_free_keyval / PMPI_Type_free_keyval(keyval: *mut c_int) -> c_int {
         call("MPI_Type_free_keyval", MPI_COMM_SELF, || {
-            let kv = read_handle("type_keyval", keyval)?;
-            type_keyval(kv)?;
-            // Attributes already set stay until deleted; they find no
-            // callbacks once the keyval is gone.
-            with(|m| m.keyvals.table.remove(kv));
-            // SAFETY: not null (read_handle checked).
-            unsafe { *keyval = MPI_KEYVAL_INVALID };
-            Ok(())
+            free_keyval("type_keyval", Kind::Datatype, keyval)
         })
     }
 }
 
 mpi_fn! {
     fn MPI_Type_set_attr / PMPI_Type_set_attr(datatype: c_int, keyval: c_int, value: *mut c_void) -> c_int {
-        call("MPI_Type_set_attr", MPI_COMM_SELF, || {
-            type_keyval(keyval)?;
-            let old = with(|m| m.types.attrs_mut(datatype).map(|a| a.get(&keyval).copied()))?;
-            if let Some(v) = old {
-                call_delete(datatype, keyval, v)?;
-            }
-            with(|m| m.types.attrs_mut(datatype).map(|a| a.insert(keyval, value as usize)))?;
-            Ok(())
-        })
+        call("MPI_Type_set_attr", MPI_COMM_SELF, || set_attr_of(Kind::Datatype, datatype, keyval, value as usize))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_get_attr / PMPI_Type_get_attr(datatype: c_int, keyval: c_int, value: *mut c_void, flag: *mut c_int) -> c_int {
         call("MPI_Type_get_attr", MPI_COMM_SELF, || {
-            type_keyval(keyval)?;
-            let found = with(|m| m.types.attrs_mut(datatype).map(|a| a.get(&keyval).copied()))?;
+            attr::keyval(keyval, Kind::Datatype)?;
+            let found = with(|m| m.types.attrs_mut(datatype).map(|a| a.get(keyval)))?;
             out("flag", flag, found.is_some() as c_int)?;
             if let Some(v) = found {
                 out("attribute_val", value as *mut usize, v)?;
@@ -1173,16 +1092,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_delete_attr / PMPI_Type_delete_attr(datatype: c_int, keyval: c_int) -> c_int {
-        call("MPI_Type_delete_attr", MPI_COMM_SELF, || {
-            type_keyval(keyval)?;
-            let old = with(|m| m.types.attrs_mut(datatype).map(|a| a.get(&keyval).copied()))?;
-            let Some(v) = old else {
-                return mpi_err!(Keyval, "datatype {datatype:#x} has no attribute for keyval {keyval:#x}");
-            };
-            call_delete(datatype, keyval, v)?;
-            with(|m| m.types.attrs_mut(datatype).map(|a| a.remove(&keyval)))?;
-            Ok(())
-        })
+        call("MPI_Type_delete_attr", MPI_COMM_SELF, || delete_attr_of(Kind::Datatype, datatype, keyval))
     }
 }
 

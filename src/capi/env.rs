@@ -19,12 +19,16 @@ fn init(call_name: &str, required: c_int) -> Result<c_int> {
         }
         Phase::Before => {}
     }
-    let _ = call_name;
     let universe = api::init()?;
     let world = universe.world();
     let selfc = Communicator::self_comm(universe.engine().clone());
     // The engine serializes nothing itself: one thread at a time.
     let provided = required.clamp(MPI_THREAD_SINGLE, MPI_THREAD_SERIALIZED);
+    // SAFETY: registers a plain extern "C" function with no arguments,
+    // which stays in the library for the life of the process.
+    if unsafe { libc::atexit(exit_hook) } != 0 {
+        return mpi_err!(Other, "{call_name}: cannot register the exit hook (atexit)");
+    }
     with(|m| {
         m.comms.world = Some(CommObj::new(world, "MPI_COMM_WORLD"));
         m.comms.selfc = Some(CommObj::new(selfc, "MPI_COMM_SELF"));
@@ -34,6 +38,20 @@ fn init(call_name: &str, required: c_int) -> Result<c_int> {
         m.phase = Phase::Running;
     });
     Ok(provided)
+}
+
+/// Runs when the process exits (registered by MPI_Init): a process that
+/// leaves without MPI_Finalize (a forgotten call, an early `return` on some
+/// ranks) is marked gone, so that ranks still waiting for it, in a barrier
+/// or MPI_Finalize's own, get the deadlock diagnosis instead of hanging.
+extern "C" fn exit_hook() {
+    let _ = super::state::try_with(|m| {
+        if m.phase == Phase::Running {
+            if let Some(u) = &m.universe {
+                u.engine().exit_unfinalized();
+            }
+        }
+    });
 }
 
 mpi_fn! {
@@ -60,8 +78,14 @@ mpi_fn! {
     fn MPI_Finalize / PMPI_Finalize() -> c_int {
         call("MPI_Finalize", MPI_COMM_WORLD, || {
             with(|m| m.check_running())?;
+            // The very first thing (MPI-2.2): MPI_COMM_SELF's attributes,
+            // then, as MPICH does, MPI_COMM_WORLD's. Their delete callbacks
+            // may communicate (receive what others' pending sends carry),
+            // so this comes before those sends are completed.
+            for comm in [MPI_COMM_SELF, MPI_COMM_WORLD] {
+                super::attr::delete_all_attrs(super::handle::Kind::Comm, comm)?;
+            }
             super::request::finalize_requests()?;
-            super::attr::delete_comm_attrs(MPI_COMM_SELF)?;
             let universe = with(|m| {
                 m.phase = Phase::Finalized;
                 m.comms.table = super::handle::Table::new(super::handle::Kind::Comm);
@@ -115,7 +139,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Abort / PMPI_Abort(comm: c_int, errorcode: c_int) -> c_int {
-        let rank = with(|m| m.universe.as_ref().map(|u| u.world().rank()));
+        let rank = with(|m| super::errors::my_rank(m));
         let _ = comm;
         match rank {
             Some(r) => say(&format!("shmpi: rank {r} called MPI_Abort({errorcode}); ending the job")),

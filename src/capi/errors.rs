@@ -97,7 +97,7 @@ impl Errors {
         }
         let class = code & 0xff;
         let index = (code >> 8) as usize;
-        let known_class = ErrorClass::from_code(class).is_some()
+        let known_class = class_name(class).is_some()
             || class == MPI_SUCCESS
             || (FIRST_USER_CLASS..FIRST_USER_CLASS + self.user_classes.len() as c_int)
                 .contains(&class);
@@ -184,13 +184,165 @@ impl Errors {
 /// The highest standard class number (MPI_ERR_VALUE_TOO_LARGE).
 const MPICH_LAST_CLASS: c_int = 77;
 
+/// The standard classes shmpi never raises itself (files, one-sided,
+/// ports, spawning, the tool interface, sessions): their names and texts,
+/// so that MPI_Error_class and MPI_Error_string know every class of
+/// `mpi.h` (a program or a handler may pass any of them).
+const OTHER_CLASSES: &[(c_int, &str, &str)] = &[
+    (20, "MPI_ERR_ACCESS", "permission denied"),
+    (21, "MPI_ERR_AMODE", "invalid file access mode"),
+    (22, "MPI_ERR_BAD_FILE", "invalid file name"),
+    (
+        23,
+        "MPI_ERR_CONVERSION",
+        "error in a data conversion function",
+    ),
+    (
+        24,
+        "MPI_ERR_DUP_DATAREP",
+        "data representation already defined",
+    ),
+    (25, "MPI_ERR_FILE_EXISTS", "file exists"),
+    (26, "MPI_ERR_FILE_IN_USE", "file in use by some process"),
+    (27, "MPI_ERR_FILE", "invalid file handle"),
+    (32, "MPI_ERR_IO", "input/output error"),
+    (36, "MPI_ERR_NO_SPACE", "not enough space"),
+    (37, "MPI_ERR_NO_SUCH_FILE", "file does not exist"),
+    (38, "MPI_ERR_PORT", "invalid port name"),
+    (39, "MPI_ERR_QUOTA", "quota exceeded"),
+    (40, "MPI_ERR_READ_ONLY", "read-only file or file system"),
+    (41, "MPI_ERR_SERVICE", "invalid service name"),
+    (42, "MPI_ERR_SPAWN", "error in spawning processes"),
+    (
+        43,
+        "MPI_ERR_UNSUPPORTED_DATAREP",
+        "unsupported data representation",
+    ),
+    (45, "MPI_ERR_WIN", "invalid window"),
+    (46, "MPI_ERR_BASE", "invalid base address"),
+    (47, "MPI_ERR_LOCKTYPE", "invalid lock type"),
+    (
+        49,
+        "MPI_ERR_RMA_CONFLICT",
+        "conflicting accesses to a window",
+    ),
+    (50, "MPI_ERR_RMA_SYNC", "wrong synchronization of RMA calls"),
+    (52, "MPI_ERR_DISP", "invalid displacement"),
+    (53, "MPI_ERR_ASSERT", "invalid assert argument"),
+    (
+        55,
+        "MPI_ERR_RMA_RANGE",
+        "target memory is not part of the window",
+    ),
+    (56, "MPI_ERR_RMA_ATTACH", "memory cannot be attached"),
+    (57, "MPI_ERR_RMA_SHARED", "memory cannot be shared"),
+    (58, "MPI_ERR_RMA_FLAVOR", "wrong window flavor"),
+    (59, "MPI_T_ERR_MEMORY", "out of memory (tool interface)"),
+    (
+        60,
+        "MPI_T_ERR_NOT_INITIALIZED",
+        "the tool interface is not initialized",
+    ),
+    (
+        61,
+        "MPI_T_ERR_CANNOT_INIT",
+        "the tool interface cannot be initialized",
+    ),
+    (
+        62,
+        "MPI_T_ERR_INVALID_INDEX",
+        "invalid index (tool interface)",
+    ),
+    (
+        63,
+        "MPI_T_ERR_INVALID_ITEM",
+        "invalid item (tool interface)",
+    ),
+    (
+        64,
+        "MPI_T_ERR_INVALID_HANDLE",
+        "invalid handle (tool interface)",
+    ),
+    (
+        65,
+        "MPI_T_ERR_OUT_OF_HANDLES",
+        "no more handles (tool interface)",
+    ),
+    (
+        66,
+        "MPI_T_ERR_OUT_OF_SESSIONS",
+        "no more sessions (tool interface)",
+    ),
+    (
+        67,
+        "MPI_T_ERR_INVALID_SESSION",
+        "invalid session (tool interface)",
+    ),
+    (
+        68,
+        "MPI_T_ERR_CVAR_SET_NOT_NOW",
+        "the variable cannot be set now",
+    ),
+    (
+        69,
+        "MPI_T_ERR_CVAR_SET_NEVER",
+        "the variable can never be set",
+    ),
+    (
+        70,
+        "MPI_T_ERR_PVAR_NO_STARTSTOP",
+        "the variable cannot be started or stopped",
+    ),
+    (
+        71,
+        "MPI_T_ERR_PVAR_NO_WRITE",
+        "the variable cannot be written or reset",
+    ),
+    (
+        72,
+        "MPI_T_ERR_PVAR_NO_ATOMIC",
+        "the variable cannot be read and written atomically",
+    ),
+    (
+        73,
+        "MPI_T_ERR_INVALID_NAME",
+        "invalid variable or category name",
+    ),
+    (74, "MPI_T_ERR_INVALID", "invalid use of the tool interface"),
+    (75, "MPI_ERR_SESSION", "invalid session"),
+    (
+        76,
+        "MPI_ERR_PROC_ABORTED",
+        "operation with an aborted process",
+    ),
+    (
+        78,
+        "MPI_T_ERR_NOT_SUPPORTED",
+        "not supported by the tool interface",
+    ),
+];
+
+/// The name of standard error class `class` (MPI_ERR_RANK, ...).
+pub fn class_name(class: c_int) -> Option<&'static str> {
+    match ErrorClass::from_code(class) {
+        Some(c) => Some(c.name()),
+        None => OTHER_CLASSES
+            .iter()
+            .find(|(k, _, _)| *k == class)
+            .map(|(_, name, _)| *name),
+    }
+}
+
 /// The standard string of error class `class`.
 pub fn class_string(class: c_int) -> String {
     if class == MPI_SUCCESS {
         return "MPI_SUCCESS: no errors".into();
     }
-    match ErrorClass::from_code(class) {
-        Some(c) => format!("{}: {}", c.name(), class_text(c)),
+    if let Some(c) = ErrorClass::from_code(class) {
+        return format!("{}: {}", c.name(), class_text(c));
+    }
+    match OTHER_CLASSES.iter().find(|(k, _, _)| *k == class) {
+        Some((_, name, text)) => format!("{name}: {text}"),
         None => format!("error class {class}"),
     }
 }
@@ -285,7 +437,7 @@ pub fn raise_code(name: &str, comm: c_int, class: c_int, message: String) -> c_i
         } else {
             Handler::Fatal
         };
-        let rank = m.universe.as_ref().map(|u| u.world().rank());
+        let rank = my_rank(m);
         (code, handler, rank)
     });
     match handler {
@@ -303,9 +455,19 @@ pub fn raise_code(name: &str, comm: c_int, class: c_int, message: String) -> c_i
     }
 }
 
+/// The rank of this process, also before MPI_Init and after MPI_Finalize
+/// (the one shmrun gave it); None in a program started without shmrun
+/// before MPI_Init.
+pub fn my_rank(m: &super::state::Mpi) -> Option<i32> {
+    m.universe
+        .as_ref()
+        .map(|u| u.world().rank())
+        .or_else(|| std::env::var("SHMPI_RANK").ok()?.parse().ok())
+}
+
 /// Ends the job after an error under MPI_ERRORS_ARE_FATAL.
 fn fatal(rank: Option<i32>, text: &str, class: c_int) -> ! {
-    let class = ErrorClass::from_code(class).map_or("MPI error".to_string(), |c| c.name().into());
+    let class = class_name(class).unwrap_or("MPI error");
     match rank {
         Some(r) => say(&format!("shmpi: rank {r}: {text} ({class})")),
         None => say(&format!("shmpi: {text} ({class})")),

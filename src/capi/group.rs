@@ -4,7 +4,9 @@
 //! always MPI_GROUP_EMPTY (a predefined handle), so every group made here
 //! that turns out empty is reported as MPI_GROUP_EMPTY, as MPICH does.
 //! Argument checks follow MPICH: a negative count or a zero stride is
-//! MPI_ERR_ARG, a rank outside the group or given twice is MPI_ERR_RANK.
+//! MPI_ERR_ARG, a rank outside the group or given twice is MPI_ERR_RANK in
+//! a list of ranks (MPI_Group_incl/excl) and MPI_ERR_ARG in a range
+//! (MPI_Group_range_incl/excl).
 
 use std::os::raw::c_int;
 
@@ -73,7 +75,7 @@ fn check_ranks(what: &str, ranks: &[c_int], size: usize) -> Result<Vec<usize>> {
 }
 
 /// The ranks `ranges` (triplets first, last, stride) name in a group of
-/// `size`, checked as MPICH checks them.
+/// `size`, checked as MPICH checks them (every problem is MPI_ERR_ARG).
 fn expand_ranges(n: c_int, ranges: *const [c_int; 3], size: usize) -> Result<Vec<usize>> {
     if n < 0 {
         return mpi_err!(Arg, "n = {n} is negative");
@@ -93,13 +95,13 @@ fn expand_ranges(n: c_int, ranges: *const [c_int; 3], size: usize) -> Result<Vec
         let valid = |r: c_int| r >= 0 && (r as usize) < size;
         if !valid(first) {
             return mpi_err!(
-                Rank,
+                Arg,
                 "ranges[{i}] first rank {first} is not a rank of the group of size {size}"
             );
         }
         if !valid(last) {
             return mpi_err!(
-                Rank,
+                Arg,
                 "ranges[{i}] last rank {last} is not a rank of the group of size {size}"
             );
         }
@@ -116,7 +118,7 @@ fn expand_ranges(n: c_int, ranges: *const [c_int; 3], size: usize) -> Result<Vec
         while (stride > 0 && r <= last as i64) || (stride < 0 && r >= last as i64) {
             if std::mem::replace(&mut seen[r as usize], true) {
                 return mpi_err!(
-                    Rank,
+                    Arg,
                     "rank {r} (in ranges[{i}] = ({first}, {last}, {stride})) is named twice"
                 );
             }

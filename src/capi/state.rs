@@ -88,6 +88,14 @@ unsafe impl Send for Global {}
 static GLOBAL: ReentrantMutex<Global> =
     parking_lot::const_reentrant_mutex(Global(RefCell::new(None)));
 
+/// Runs `f` on the MPI state, unless it is in use (by a `with` further up
+/// this thread's stack): for the exit hook, which may run anywhere.
+pub fn try_with<R>(f: impl FnOnce(&mut Mpi) -> R) -> Option<R> {
+    let guard = GLOBAL.lock();
+    let mut cell = guard.0.try_borrow_mut().ok()?;
+    Some(f(cell.get_or_insert_with(Mpi::new)))
+}
+
 /// Runs `f` on the MPI state. Must not be nested, and `f` must not call
 /// user code: a nested call panics (the borrow is exclusive).
 pub fn with<R>(f: impl FnOnce(&mut Mpi) -> R) -> R {

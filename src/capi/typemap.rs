@@ -30,7 +30,13 @@
 //! struct's extent is then rounded up to the alignment of its most aligned
 //! basic member (the C compiler's padding, x86-64 alignments), and no other
 //! constructor pads. `true_lb`/`true_extent` come from the bytes.
-//! The MPI-1 markers `MPI_LB`/`MPI_UB` (removed in MPI-3) are not supported.
+//!
+//! The MPI-1 markers `MPI_LB` and `MPI_UB` (deprecated, removed from the
+//! standard in MPI-3, still in MPICH) are empty predefined types that make
+//! their displacement the type's lb or ub: as in MPICH, a marker is
+//! *sticky*, it overrides the bounds of the data and passes on to every
+//! type built from one that has it, and a struct with a marker is not
+//! padded.
 //!
 //! # Pair types
 //!
@@ -70,6 +76,11 @@ pub const COMBINER_DARRAY: i32 = 14;
 pub const COMBINER_RESIZED: i32 = 18;
 /// MPI_COMBINER_HINDEXED_BLOCK.
 pub const COMBINER_HINDEXED_BLOCK: i32 = 19;
+
+/// MPI_LB, the MPI-1 lower bound marker.
+const MPI_LB: u32 = 0x4c00_0010;
+/// MPI_UB, the MPI-1 upper bound marker.
+const MPI_UB: u32 = 0x4c00_0011;
 
 /// MPI_ORDER_C.
 pub const ORDER_C: i32 = 56;
@@ -515,6 +526,10 @@ pub struct TypeMap {
     pair: Option<Pair>,
     /// Alignment of the most aligned basic member (MPICH's struct padding).
     align: usize,
+    /// Whether lb comes from an MPI_LB marker (see "Bounds").
+    sticky_lb: bool,
+    /// Whether ub comes from an MPI_UB marker.
+    sticky_ub: bool,
     runs: Vec<Run>,
     blocks: Vec<Block>,
     contents: Contents,
@@ -537,6 +552,9 @@ struct Builder {
     blocks: Vec<Block>,
     size: usize,
     bounds: Option<(isize, isize)>,
+    /// Lowest lb of the MPI_LB markers placed, and highest ub of the MPI_UB ones.
+    sticky_lb: Option<isize>,
+    sticky_ub: Option<isize>,
     align: usize,
     unit: Unit,
 }
@@ -548,6 +566,8 @@ impl Builder {
             blocks: Vec::new(),
             size: 0,
             bounds: None,
+            sticky_lb: None,
+            sticky_ub: None,
             align: 1,
             unit: Unit::Empty,
         }
@@ -590,6 +610,16 @@ impl Builder {
         let last = disp + (n as isize - 1) * child.extent;
         let lo = disp.min(last) + child.lb;
         let hi = disp.max(last) + child.lb + child.extent;
+        if child.sticky_lb {
+            self.sticky_lb = Some(self.sticky_lb.map_or(lo, |l| l.min(lo)));
+        }
+        if child.sticky_ub {
+            self.sticky_ub = Some(self.sticky_ub.map_or(hi, |h| h.max(hi)));
+        }
+        if child.is_marker() {
+            // A marker places no data: only its sticky bound counts.
+            return;
+        }
         self.bounds = Some(match self.bounds {
             None => (lo, hi),
             Some((l, h)) => (l.min(lo), h.max(hi)),
@@ -650,6 +680,8 @@ impl Builder {
 
     fn finish(self, contents: Contents) -> TypeMap {
         let (lb, ub) = self.bounds.unwrap_or((0, 0));
+        let lb = self.sticky_lb.unwrap_or(lb);
+        let ub = self.sticky_ub.unwrap_or(ub);
         let (true_lb, true_ub) = if self.blocks.is_empty() {
             (0, 0)
         } else {
@@ -676,6 +708,8 @@ impl Builder {
             prim,
             pair,
             align: self.align,
+            sticky_lb: self.sticky_lb.is_some(),
+            sticky_ub: self.sticky_ub.is_some(),
             runs: self.runs,
             blocks: self.blocks,
             contents,
@@ -695,6 +729,11 @@ impl TypeMap {
         if let Some(prim) = Prim::from_handle(handle) {
             return Some(TypeMap::basic(prim));
         }
+        match handle as u32 {
+            MPI_LB => return Some(TypeMap::marker(true, false)),
+            MPI_UB => return Some(TypeMap::marker(false, true)),
+            _ => {}
+        }
         let pair = Pair::from_handle(handle)?;
         let (value, index) = pair.parts();
         let (v, i) = (TypeMap::basic(value), TypeMap::basic(index));
@@ -703,6 +742,32 @@ impl TypeMap {
         let mut t = TypeMap::build_struct(&[1, 1], &[0, at], &[&v, &i]);
         t.unit_pair(pair);
         Some(t)
+    }
+
+    /// MPI_LB (`lb`) or MPI_UB (`ub`): no data, a sticky bound at 0.
+    fn marker(lb: bool, ub: bool) -> TypeMap {
+        TypeMap {
+            size: 0,
+            lb: 0,
+            extent: 0,
+            true_lb: 0,
+            true_extent: 0,
+            prim: None,
+            pair: None,
+            align: 1,
+            sticky_lb: lb,
+            sticky_ub: ub,
+            runs: Vec::new(),
+            blocks: Vec::new(),
+            contents: Contents::named(),
+        }
+    }
+
+    /// Whether this is MPI_LB or MPI_UB.
+    fn is_marker(&self) -> bool {
+        (self.sticky_lb || self.sticky_ub)
+            && self.size == 0
+            && self.contents.combiner == COMBINER_NAMED
     }
 
     fn basic(prim: Prim) -> TypeMap {
@@ -716,6 +781,8 @@ impl TypeMap {
             prim: Some(prim),
             pair: None,
             align: prim.align(),
+            sticky_lb: false,
+            sticky_ub: false,
             runs: vec![Run {
                 disp: 0,
                 prim,
@@ -978,9 +1045,10 @@ impl TypeMap {
             b.place(t, d, n);
         }
         let mut t = b.finish(Contents::named());
-        // MPICH: extent % alignsize, C remainder semantics.
+        // MPICH: extent % alignsize, C remainder semantics; no padding
+        // when a marker sets a bound.
         let epsilon = t.extent % align as isize;
-        if epsilon != 0 {
+        if epsilon != 0 && !t.sticky_lb && !t.sticky_ub {
             t.extent += align as isize - epsilon;
         }
         t.align = align;
@@ -1039,9 +1107,11 @@ impl TypeMap {
         }
         let mut dims = Vec::with_capacity(n);
         for k in 0..n {
-            if sizes[k] == 0 || subsizes[k] == 0 || subsizes[k] > sizes[k] {
+            // An empty subarray (subsize 0) is allowed, as in MPICH and
+            // MPI-4.1: a process may own no part of the array.
+            if sizes[k] == 0 || subsizes[k] > sizes[k] {
                 return invalid(format!(
-                    "subarray: dimension {k}: subsize {} of size {} (need 1 <= subsize <= size)",
+                    "subarray: dimension {k}: subsize {} of size {} (need 0 <= subsize <= size, 1 <= size)",
                     subsizes[k], sizes[k]
                 ));
             }
@@ -1526,7 +1596,7 @@ mod tests {
         assert_eq!(Prim::CFloatComplex.name(), "MPI_C_COMPLEX");
         assert_eq!(Prim::Wchar.size(), 4);
         assert_eq!(Prim::from_handle(0x0c000000), None);
-        assert_eq!(TypeMap::predefined(0x4c000010).map(|t| t.size), None); // MPI_LB
+        assert_eq!(TypeMap::predefined(0x4c000010).map(|t| t.size), Some(0)); // MPI_LB
         assert_eq!(predefined_name(0x4c000011), Some("MPI_UB"));
         assert_eq!(predefined_name(0x4c000123), None);
     }

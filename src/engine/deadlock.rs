@@ -4,7 +4,9 @@
 //! Before a rank sleeps on its doorbell it writes what it waits for into
 //! its [`WaitRecord`](crate::shm::WaitRecord) (a receive from rank 2 with
 //! tag 0, a collective waiting for rank 3, ...); a finalized rank says so
-//! for good. A rank that sleeps through a whole timeout looks at every
+//! for good, and so does a process that exits without finalizing (the C
+//! library's exit hook), so that ranks left waiting for it are diagnosed
+//! instead of hanging. A rank that sleeps through a whole timeout looks at every
 //! rank: if every rank sleeps (or has finalized) and the snapshot of all
 //! wait records and doorbell counters stays the same for
 //! [`PERSIST`], nobody can wake anybody: only a rank that is awake can
@@ -130,6 +132,12 @@ impl Engine {
         w.state.store(WaitRecord::FINALIZED, Relaxed);
     }
 
+    /// Marks this rank's process as exiting without having finalized.
+    pub(crate) fn record_exited(&self) {
+        let w = &self.segment().rank(self.rank()).wait;
+        w.state.store(WaitRecord::EXITED, Relaxed);
+    }
+
     /// Called after sleeping through a whole timeout: reports and exits
     /// when the whole job has been asleep and unchanged for [`PERSIST`].
     pub(crate) fn check_deadlock(&self) {
@@ -155,7 +163,7 @@ impl Engine {
         match &*watch {
             Some((since, prev)) if *prev == snap => {
                 if since.elapsed() >= PERSIST && seg.claim_report() {
-                    eprintln!("{}", self.deadlock_report(&snap));
+                    crate::error::say(&self.deadlock_report(&snap));
                     std::process::exit(EXIT_STATUS);
                 }
             }
@@ -192,6 +200,7 @@ impl Engine {
             };
             let what = match (state, kind) {
                 (WaitRecord::FINALIZED, _) => "has finalized".to_string(),
+                (WaitRecord::EXITED, _) => "exited without finalizing".to_string(),
                 (_, RECV) => format!("waits in recv from {} ({tag_s}){on}", from(peer)),
                 (_, PROBE) => format!("waits in probe for {} ({tag_s}){on}", from(peer)),
                 (_, SEND) => {

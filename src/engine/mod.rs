@@ -182,6 +182,14 @@ impl Engine {
         self.record_finalized();
     }
 
+    /// Marks a process that exits without finalizing (MPI_Finalize never
+    /// called): gone for good, for the deadlock diagnosis of the ranks
+    /// left waiting for it.
+    pub fn exit_unfinalized(&self) {
+        self.finalized.set(true);
+        self.record_exited();
+    }
+
     /// Makes progress and tests `done` until it holds: spin, yield, sleep.
     /// `why` says what the caller waits for, should the job deadlock.
     pub fn wait_until(

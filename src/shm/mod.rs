@@ -197,7 +197,8 @@ pub struct RankBlock {
 #[repr(C)]
 #[derive(Default)]
 pub struct WaitRecord {
-    /// 0 running, [`WaitRecord::SLEEPING`] or [`WaitRecord::FINALIZED`].
+    /// 0 running, [`WaitRecord::SLEEPING`], [`WaitRecord::FINALIZED`] or
+    /// [`WaitRecord::EXITED`].
     pub state: AtomicU32,
     /// Engine-defined kind of wait.
     pub kind: AtomicU32,
@@ -214,6 +215,9 @@ impl WaitRecord {
     pub const SLEEPING: u32 = 1;
     /// The rank has finalized: it will never make progress again.
     pub const FINALIZED: u32 = 2;
+    /// The rank's process exited without finalizing: it will never make
+    /// progress again either.
+    pub const EXITED: u32 = 3;
 }
 
 /// Where everything lives in a segment for `n` ranks.

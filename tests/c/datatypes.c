@@ -510,6 +510,12 @@ static void errors(void) {
         CHECK(err_class(MPI_Type_size((MPI_Datatype)0x12345678, &s)) == MPI_ERR_TYPE);
         subs[1] = 5;
         CHECK(err_class(MPI_Type_create_subarray(2, sizes, subs, starts, MPI_ORDER_C, MPI_INT, &t)) == MPI_ERR_ARG);
+        /* An empty subarray is allowed (as MPICH, MPI-4.1): a process may
+         * own none of the array; its extent is still the whole array's. */
+        int esizes[2] = {4, 6}, esubs[2] = {0, 3}, estarts[2] = {4, 1};
+        CHECK(MPI_Type_create_subarray(2, esizes, esubs, estarts, MPI_ORDER_C, MPI_INT, &t) == MPI_SUCCESS);
+        BOUNDS(t, 0, 0, 96, 0, 0);
+        MPI_Type_free(&t);
         CHECK(err_class(MPI_Type_create_subarray(0, sizes, subs, starts, MPI_ORDER_C, MPI_INT, &t)) == MPI_ERR_DIMS);
         int gs[1] = {10}, di[1] = {MPI_DISTRIBUTE_BLOCK}, da[1] = {MPI_DISTRIBUTE_DFLT_DARG}, ps[1] = {2};
         CHECK(err_class(MPI_Type_create_darray(3, 0, 1, gs, di, da, ps, MPI_ORDER_C, MPI_INT, &t)) == MPI_ERR_ARG);
@@ -650,6 +656,55 @@ static void communication(void) {
     MPI_Type_free(&column);
 }
 
+/* The MPI-1 markers MPI_LB and MPI_UB (deprecated, still in MPICH): empty
+ * types whose displacement is the bound, sticky through constructors, no
+ * struct padding; a classic way to give a struct its C size. */
+static void markers(void) {
+    BOUNDS(MPI_LB, 0, 0, 0, 0, 0);
+    BOUNDS(MPI_UB, 0, 0, 0, 0, 0);
+    MPI_Datatype t, c, s;
+    int bl[3] = {1, 1, 1};
+    MPI_Aint d[3] = {-4, 0, 20};
+    MPI_Datatype ty[3] = {MPI_LB, MPI_INT, MPI_UB};
+    CHECK(MPI_Type_struct(3, bl, d, ty, &t) == MPI_SUCCESS);
+    BOUNDS(t, 4, -4, 24, 0, 4);
+    /* No padding to the double's alignment: the UB marker says 12. */
+    MPI_Aint d2[2] = {0, 12};
+    MPI_Datatype ty2[2] = {MPI_DOUBLE, MPI_UB};
+    MPI_Type_create_struct(2, bl, d2, ty2, &s);
+    BOUNDS(s, 8, 0, 12, 0, 8);
+    MPI_Type_contiguous(3, s, &c);
+    BOUNDS(c, 24, 0, 36, 0, 32);
+    MPI_Type_free(&c);
+    MPI_Type_free(&s);
+    /* An LB marker above the data still sets lb. */
+    MPI_Aint d3[2] = {4, 0};
+    MPI_Datatype ty3[2] = {MPI_LB, MPI_INT};
+    MPI_Type_create_struct(2, bl, d3, ty3, &s);
+    BOUNDS(s, 4, 4, 0, 0, 4);
+    MPI_Type_free(&s);
+    /* Three elements of {lb -4, int, ub 20} are the ints 6 apart. */
+    MPI_Type_commit(&t);
+    int a[24], b[3];
+    for (int i = 0; i < 24; i++) a[i] = i;
+    MPI_Sendrecv(a + 1, 3, t, 0, 0, b, 3, MPI_INT, 0, 0, MPI_COMM_SELF, MPI_STATUS_IGNORE);
+    CHECK(b[0] == 1 && b[1] == 7 && b[2] == 13);
+    int ni, na, nd, comb, ints[4];
+    MPI_Aint addrs[3];
+    MPI_Datatype types[3];
+    MPI_Type_get_envelope(t, &ni, &na, &nd, &comb);
+    CHECK(comb == MPI_COMBINER_STRUCT && ni == 4 && na == 3 && nd == 3);
+    MPI_Type_get_contents(t, ni, na, nd, ints, addrs, types);
+    CHECK(types[0] == MPI_LB && types[1] == MPI_INT && types[2] == MPI_UB && addrs[2] == 20);
+    MPI_Type_get_envelope(MPI_UB, &ni, &na, &nd, &comb);
+    CHECK(comb == MPI_COMBINER_NAMED);
+    char name[MPI_MAX_OBJECT_NAME];
+    int len;
+    MPI_Type_get_name(MPI_LB, name, &len);
+    CHECK(strcmp(name, "MPI_LB") == 0);
+    MPI_Type_free(&t);
+}
+
 int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -668,6 +723,7 @@ int main(int argc, char **argv) {
     attributes();
     errors();
     communication();
+    markers();
 
     printf("datatypes ok on rank %d of %d%s\n", rank, size, shmpi ? "" : " (MPICH)");
     MPI_Finalize();

@@ -3,7 +3,8 @@
  * codes and strings; error strings that name the call; freeing handlers.
  * With argument "fatal" (or "call"), rank 0 makes an error under
  * MPI_ERRORS_ARE_FATAL (or calls the world's handler), which must end the
- * job with one line on stderr (checked by tests/capi_comm.rs). */
+ * job with one line on stderr (checked by tests/capi_comm.rs); with
+ * "after", every rank makes an error after MPI_Finalize. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,15 @@ int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "call") == 0) {
         if (rank == 0) MPI_Comm_call_errhandler(MPI_COMM_WORLD, MPI_ERR_TRUNCATE);
         else MPI_Recv(&x, 1, MPI_INT, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        fprintf(stderr, "rank %d: still running after a fatal error\n", rank);
+        return 0;
+    }
+
+    if (argc > 1 && strcmp(argv[1], "after") == 0) {
+        /* Every rank makes a fatal error at once, after MPI_Finalize. */
+        MPI_Barrier(MPI_COMM_WORLD);
+        MPI_Finalize();
+        MPI_Comm_size(MPI_COMM_WORLD, &x);
         fprintf(stderr, "rank %d: still running after a fatal error\n", rank);
         return 0;
     }
@@ -124,6 +134,25 @@ int main(int argc, char **argv) {
     CHECK(cls == MPI_ERR_COMM);
     MPI_Error_class(MPI_Comm_create_errhandler(NULL, &eh), &cls);
     CHECK(cls == MPI_ERR_ARG);
+
+    /* Every standard class of mpi.h has a class and a string, also those
+     * of families shmpi does not implement (files, windows, tools). */
+    int classes[] = {MPI_SUCCESS, MPI_ERR_BUFFER, MPI_ERR_REQUEST, MPI_ERR_ACCESS,
+                     MPI_ERR_FILE, MPI_ERR_IO, MPI_ERR_NO_SPACE, MPI_ERR_SPAWN,
+                     MPI_ERR_UNSUPPORTED_DATAREP, MPI_ERR_WIN, MPI_ERR_LOCKTYPE,
+                     MPI_ERR_RMA_SYNC, MPI_ERR_DISP, MPI_ERR_RMA_FLAVOR, MPI_T_ERR_MEMORY,
+                     MPI_T_ERR_INVALID, MPI_ERR_SESSION, MPI_ERR_PROC_ABORTED,
+                     MPI_ERR_VALUE_TOO_LARGE};
+    for (unsigned i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+        CHECK(MPI_Error_class(classes[i], &cls) == MPI_SUCCESS && cls == classes[i]);
+        CHECK(MPI_Error_string(classes[i], s, &len) == MPI_SUCCESS && len > 0);
+    }
+    MPI_Error_string(MPI_ERR_WIN, s, &len);
+    CHECK(strstr(s, "MPI_ERR_WIN") != NULL);
+    for (int c = 0; c <= MPI_ERR_LASTCODE && c <= MPI_ERR_VALUE_TOO_LARGE; c++) {
+        if (c == 54) continue; /* not a class in MPICH's numbering */
+        CHECK(MPI_Error_class(c, &cls) == MPI_SUCCESS && cls == c);
+    }
 
     MPI_Comm_free(&dup);
     MPI_Finalize();

@@ -112,9 +112,14 @@ int main(int argc, char **argv) {
     int zero[1][3] = {{0, 0, 0}};
     MPI_Error_class(MPI_Group_range_incl(world, 1, zero, &g), &cls);
     CHECK(cls == MPI_ERR_ARG);
+    /* A range reaching outside the group, or naming a rank twice, is
+     * MPI_ERR_ARG (as MPICH; MPI_Group_incl says MPI_ERR_RANK). */
     int far[1][3] = {{0, size, 1}};
     MPI_Error_class(MPI_Group_range_excl(world, 1, far, &g), &cls);
-    CHECK(cls == MPI_ERR_RANK);
+    CHECK(cls == MPI_ERR_ARG);
+    int twice[2][3] = {{0, 0, 1}, {0, 0, 1}};
+    MPI_Error_class(MPI_Group_range_incl(world, 2, twice, &g), &cls);
+    CHECK(cls == MPI_ERR_ARG);
     int bad_tr[1] = {size};
     MPI_Error_class(MPI_Group_translate_ranks(world, 1, bad_tr, evens, tr), &cls);
     CHECK(cls == MPI_ERR_RANK);
