@@ -232,7 +232,7 @@ fn class_text(c: ErrorClass) -> &'static str {
 }
 
 /// Drops the Rust API's own call name ("send: ...") from a message.
-fn bare(message: &str) -> &str {
+pub fn bare(message: &str) -> &str {
     match message.split_once(": ") {
         Some((head, rest))
             if !head.is_empty()
