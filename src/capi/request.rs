@@ -416,7 +416,7 @@ mpi_fn! {
         // SAFETY: not null: the caller's request handle.
         let h = unsafe { &mut *request };
         if let Err(e) = wait_ready(*h) {
-            return raise("MPI_Wait", MPI_COMM_SELF, e);
+            return raise("MPI_Wait", comm_of_request(*h), e);
         }
         let (comm, s, r) = complete(h);
         put_status(status, &s);
@@ -435,7 +435,7 @@ mpi_fn! {
         // SAFETY: not null: the caller's request handle and flag.
         let (h, flag) = unsafe { (&mut *request, &mut *flag) };
         match ready(*h) {
-            Err(e) => raise("MPI_Test", MPI_COMM_SELF, e),
+            Err(e) => raise("MPI_Test", comm_of_request(*h), e),
             Ok(false) => {
                 *flag = 0;
                 MPI_SUCCESS
@@ -754,7 +754,13 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Cancel / PMPI_Cancel(request: *mut c_int) -> c_int {
-        call("MPI_Cancel", MPI_COMM_SELF, || {
+        let comm = if request.is_null() {
+            MPI_COMM_SELF
+        } else {
+            // SAFETY: not null: the caller's request handle.
+            comm_of_request(unsafe { *request })
+        };
+        call("MPI_Cancel", comm, || {
             if request.is_null() {
                 return mpi_err!(Arg, "request is a null pointer");
             }
@@ -793,25 +799,34 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Start / PMPI_Start(request: *mut c_int) -> c_int {
-        call("MPI_Start", MPI_COMM_SELF, || {
-            if request.is_null() {
-                return mpi_err!(Arg, "request is a null pointer");
-            }
-            // SAFETY: not null.
-            start(unsafe { *request })
-        })
+        if request.is_null() {
+            return call("MPI_Start", MPI_COMM_SELF, || mpi_err!(Arg, "request is a null pointer"));
+        }
+        // SAFETY: not null.
+        let h = unsafe { *request };
+        call("MPI_Start", comm_of_request(h), || start(h))
     }
 }
 
 mpi_fn! {
     fn MPI_Startall / PMPI_Startall(count: c_int, requests: *mut c_int) -> c_int {
-        call("MPI_Startall", MPI_COMM_SELF, || {
-            for &h in slice_mut(requests, count)?.iter() {
-                start(h)?;
+        let hs = match slice_mut(requests, count) {
+            Ok(s) => s,
+            Err(e) => return raise("MPI_Startall", MPI_COMM_SELF, e),
+        };
+        for &h in hs.iter() {
+            if let Err(e) = start(h) {
+                return raise("MPI_Startall", comm_of_request(h), e);
             }
-            Ok(())
-        })
+        }
+        MPI_SUCCESS
     }
+}
+
+/// The communicator the errors of request `h` are raised on: its own
+/// (MPI_COMM_SELF for a null or invalid handle).
+fn comm_of_request(h: c_int) -> c_int {
+    with(|m| m.requests.table.get(h).map_or(MPI_COMM_SELF, |r| r.comm))
 }
 
 /// Starts persistent request `h`.

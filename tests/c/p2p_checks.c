@@ -7,7 +7,8 @@
  * left alone by the single-completion calls, set by the multiple ones,
  * which return MPI_ERR_IN_STATUS even for one request); MPI_Cancel of a
  * null or inactive request; invalid handles in MPI_Waitany/Testany/
- * Waitsome/Testsome. Every rank runs every check, with its neighbours. */
+ * Waitsome/Testsome; a request's errors raised on its communicator. Every
+ * rank runs every check, with its neighbours. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,17 @@ static void test_request_handles(int left) {
     CHECK(error_class(MPI_Waitall(2, rq, sts)) == MPI_ERR_REQUEST);
     rq[1] = MPI_REQUEST_NULL;
     CHECK(MPI_Waitany(2, rq, &idx, &st) == MPI_SUCCESS && idx == MPI_UNDEFINED);
+
+    /* A request's errors go to its communicator's handler (here
+     * MPI_ERRORS_RETURN), not to MPI_COMM_SELF's (here fatal): a buffered
+     * send started with no buffer attached, an inactive request cancelled. */
+    MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_ARE_FATAL);
+    MPI_Bsend_init(&buf, 1, MPI_INT, left, 21, MPI_COMM_WORLD, &rq[0]);
+    CHECK(error_class(MPI_Start(&rq[0])) == MPI_ERR_BUFFER);
+    CHECK(error_class(MPI_Startall(1, rq)) == MPI_ERR_BUFFER);
+    CHECK(error_class(MPI_Cancel(&rq[0])) == MPI_ERR_REQUEST);
+    MPI_Request_free(&rq[0]);
+    MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
 }
 
 int main(int argc, char **argv) {
