@@ -192,15 +192,22 @@ pub fn c_status(s: &Status) -> MPI_Status {
     c
 }
 
-/// Writes `s` to `p` unless it is MPI_STATUS_IGNORE (or null), leaving
-/// its MPI_ERROR field as it is: only the multiple-completion calls set
-/// that field, when they return MPI_ERR_IN_STATUS (and MPICH too keeps it).
+/// Writes `s` to `p` unless it is MPI_STATUS_IGNORE (or null). The
+/// MPI_ERROR field of the caller's status is left as it is (only the
+/// multiple-completion calls set it, when they return MPI_ERR_IN_STATUS;
+/// MPICH too keeps it), except in an empty status (source MPI_ANY_SOURCE,
+/// which no message has), whose error the standard defines as MPI_SUCCESS.
 pub fn put_status(p: *mut MPI_Status, s: &MPI_Status) {
     if !p.is_null() && p as usize != MPI_STATUS_IGNORE {
         // SAFETY: not null nor MPI_STATUS_IGNORE: the caller's status.
         unsafe {
+            let error = if s.MPI_SOURCE == MPI_ANY_SOURCE {
+                s.MPI_ERROR
+            } else {
+                (*p).MPI_ERROR
+            };
             p.write(MPI_Status {
-                MPI_ERROR: (*p).MPI_ERROR,
+                MPI_ERROR: error,
                 ..*s
             })
         };

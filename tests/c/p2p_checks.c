@@ -200,7 +200,12 @@ static void test_request_handles(int left) {
     CHECK(error_class(MPI_Testsome(2, rq, &outcount, ind, sts)) == MPI_ERR_REQUEST);
     CHECK(error_class(MPI_Waitall(2, rq, sts)) == MPI_ERR_REQUEST);
     rq[1] = MPI_REQUEST_NULL;
+    st.MPI_ERROR = -5;
     CHECK(MPI_Waitany(2, rq, &idx, &st) == MPI_SUCCESS && idx == MPI_UNDEFINED);
+    /* An empty status is the standard's: any source, any tag, no error. */
+    CHECK(st.MPI_SOURCE == MPI_ANY_SOURCE && st.MPI_TAG == MPI_ANY_TAG && st.MPI_ERROR == MPI_SUCCESS);
+    st.MPI_ERROR = -5;
+    CHECK(MPI_Wait(&rq[0], &st) == MPI_SUCCESS && st.MPI_ERROR == MPI_SUCCESS && st.MPI_TAG == MPI_ANY_TAG);
 
     /* A request's errors go to its communicator's handler (here
      * MPI_ERRORS_RETURN), not to MPI_COMM_SELF's (here fatal): a buffered
