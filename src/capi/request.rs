@@ -156,7 +156,8 @@ pub struct Requests {
     pub table: Table<Req>,
     /// Operations whose request was freed (MPI_Request_free) while they
     /// were active: they go on, and are finished (unpacked, their engine
-    /// request released) once complete, by [`reap_detached`].
+    /// request released) once complete, by [`reap_detached`], which every
+    /// entry point runs (through [`call`], or as it tests or waits).
     pub detached: Vec<(Rc<Engine>, Pending)>,
 }
 
@@ -311,6 +312,7 @@ fn wait_ready(h: c_int) -> Result<()> {
     while let Some((engine, id)) = engine_id(h)? {
         engine.wait(id)?;
     }
+    reap_detached();
     Ok(())
 }
 
@@ -345,6 +347,7 @@ fn complete(h: &mut c_int) -> (c_int, MPI_Status, Result<()>) {
 /// Whether request `h` may complete now (progresses once per engine
 /// request it waits for).
 fn ready(h: c_int) -> Result<bool> {
+    reap_detached();
     while let Some((engine, id)) = engine_id(h)? {
         if !engine.test(id)? {
             return Ok(false);

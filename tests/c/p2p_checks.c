@@ -7,8 +7,9 @@
  * left alone by the single-completion calls, set by the multiple ones,
  * which return MPI_ERR_IN_STATUS even for one request); MPI_Cancel of a
  * null or inactive request; invalid handles in MPI_Waitany/Testany/
- * Waitsome/Testsome; a request's errors raised on its communicator. Every
- * rank runs every check, with its neighbours. */
+ * Waitsome/Testsome; a request's errors raised on its communicator; a
+ * freed receive into a derived datatype delivering. Every rank runs every
+ * check, with its neighbours. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +220,25 @@ static void test_request_handles(int left) {
     MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
 }
 
+static void test_freed_receive(int right, int left) {
+    /* A receive into a derived datatype whose request was freed still
+     * delivers: once a later message from the same sender is in, so is its
+     * data. */
+    int buf[8], s[4] = {rank, rank, rank, rank}, x = 0;
+    for (int i = 0; i < 8; i++) buf[i] = -1;
+    MPI_Datatype v;
+    MPI_Type_vector(4, 1, 2, MPI_INT, &v);
+    MPI_Type_commit(&v);
+    MPI_Request r;
+    MPI_Irecv(buf, 1, v, left, 30, MPI_COMM_WORLD, &r);
+    MPI_Type_free(&v);
+    CHECK(MPI_Request_free(&r) == MPI_SUCCESS && r == MPI_REQUEST_NULL);
+    MPI_Send(s, 4, MPI_INT, right, 30, MPI_COMM_WORLD);
+    MPI_Send(&x, 1, MPI_INT, right, 31, MPI_COMM_WORLD);
+    MPI_Recv(&x, 1, MPI_INT, left, 31, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    for (int i = 0; i < 8; i++) CHECK(buf[i] == (i % 2 ? -1 : left));
+}
+
 int main(int argc, char **argv) {
     int size;
     MPI_Init(&argc, &argv);
@@ -232,6 +252,7 @@ int main(int argc, char **argv) {
     test_null_buffers(right, left);
     test_truncation(right, left);
     test_request_handles(left);
+    test_freed_receive(right, left);
 
     MPI_Barrier(MPI_COMM_WORLD);
     if (rank == 0) printf("p2p_checks ok on %d ranks\n", size);
