@@ -297,7 +297,8 @@ impl Buffer {
     /// a negative count, MPI_ERR_TYPE for a bad or uncommitted datatype,
     /// MPI_ERR_BUFFER for a null buffer that would hold data (as MPICH: a
     /// type whose data starts at its origin; one whose data lies at
-    /// absolute addresses goes with MPI_BOTTOM, which is null).
+    /// absolute addresses goes with MPI_BOTTOM, which is null) and for
+    /// MPI_IN_PLACE.
     pub fn new(side: Side, buf: *const c_void, count: i64, dt: c_int) -> Result<Buffer> {
         let what = side.name();
         let Ok(n) = usize::try_from(count) else {
@@ -316,6 +317,12 @@ impl Buffer {
                 "{what} count {count} of {size}-byte elements overflows"
             );
         };
+        if buf as usize == MPI_IN_PLACE && bytes > 0 {
+            return mpi_err!(
+                Buffer,
+                "MPI_IN_PLACE is not a {what} buffer (it is for collectives only)"
+            );
+        }
         let true_lb = map.as_ref().map_or(0, |t| t.true_lb);
         if buf.is_null() && bytes > 0 && true_lb == 0 {
             return match side {

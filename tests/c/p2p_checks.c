@@ -2,14 +2,14 @@
  * the C interface, under MPI_ERRORS_RETURN: persistent requests checked at
  * MPI_Send_init/MPI_Recv_init and usable after their datatype and
  * communicator are freed; a null buffer with a derived datatype refused
- * (MPI_ERR_BUFFER) while MPI_BOTTOM with absolute addresses works; the
- * status of a truncated receive (source, tag, what fit; its MPI_ERROR field
- * left alone by the single-completion calls, set by the multiple ones,
- * which return MPI_ERR_IN_STATUS even for one request); MPI_Cancel of a
- * null or inactive request; invalid handles in MPI_Waitany/Testany/
- * Waitsome/Testsome; a request's errors raised on its communicator; a
- * freed receive into a derived datatype delivering. Every rank runs every
- * check, with its neighbours. */
+ * (MPI_ERR_BUFFER), as is MPI_IN_PLACE, while MPI_BOTTOM with absolute
+ * addresses works; the status of a truncated receive (source, tag, what
+ * fit; its MPI_ERROR field left alone by the single-completion calls, set
+ * by the multiple ones, which return MPI_ERR_IN_STATUS even for one
+ * request); empty statuses; MPI_Cancel of a null or inactive request;
+ * invalid handles in MPI_Waitany/Testany/Waitsome/Testsome; a request's
+ * errors raised on its communicator; a freed receive into a derived
+ * datatype delivering. Every rank runs every check, with its neighbours. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +79,12 @@ static void test_null_buffers(int right, int left) {
     CHECK(error_class(MPI_Irecv(NULL, 1, v, left, 0, MPI_COMM_WORLD, &r)) == MPI_ERR_BUFFER);
     CHECK(error_class(MPI_Recv(NULL, 1, v, left, 0, MPI_COMM_WORLD, &st)) == MPI_ERR_BUFFER);
     CHECK(error_class(MPI_Sendrecv_replace(NULL, 1, v, right, 0, left, 0, MPI_COMM_WORLD, &st)) == MPI_ERR_BUFFER);
+    CHECK(r == MPI_REQUEST_NULL);
+    /* MPI_IN_PLACE is no point-to-point buffer. */
+    int one = 1;
+    CHECK(error_class(MPI_Send(MPI_IN_PLACE, 1, MPI_INT, right, 0, MPI_COMM_WORLD)) == MPI_ERR_BUFFER);
+    CHECK(error_class(MPI_Irecv(MPI_IN_PLACE, 1, MPI_INT, left, 0, MPI_COMM_WORLD, &r)) == MPI_ERR_BUFFER);
+    CHECK(error_class(MPI_Sendrecv(&one, 1, MPI_INT, right, 0, MPI_IN_PLACE, 1, MPI_INT, left, 0, MPI_COMM_WORLD, &st)) == MPI_ERR_BUFFER);
     CHECK(r == MPI_REQUEST_NULL);
     /* ... but no data needs no buffer. */
     CHECK(MPI_Sendrecv(NULL, 0, v, right, 1, NULL, 0, v, left, 1, MPI_COMM_WORLD, &st) == MPI_SUCCESS);
