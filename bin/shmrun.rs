@@ -744,7 +744,8 @@ impl Job {
         if self.ending.is_some() {
             return;
         }
-        eprintln!("shmrun: {why}");
+        // One write: ranks failing at this moment write their lines too.
+        let _ = std::io::stderr().write_all(format!("shmrun: {why}\n").as_bytes());
         self.ending = Some(Ending {
             status,
             since: Instant::now(),

@@ -189,3 +189,11 @@ macro_rules! mpi_err {
     };
 }
 pub(crate) use {mpi_err, mpi_error};
+
+/// Writes `line` and a newline to stderr in one write, so that the lines
+/// of ranks failing at the same moment never mix (`eprintln!` writes each
+/// formatted piece separately on the unbuffered stderr).
+pub(crate) fn say(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
+}

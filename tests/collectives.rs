@@ -11,6 +11,12 @@
 //! The generated floats are small multiples of 1/2 (and their products
 //! stay within the mantissa), so every float result is exact and may be
 //! compared with `==` whatever the order of combination.
+//!
+//! Streams of 256 KiB and more move directly between the ranks' buffers
+//! (cross-memory attach) and smaller ones through the collective
+//! sub-buffers; the tests of long vectors and mismatched sizes also run
+//! with every stream direct (`SHMPI_COLL_CMA_MIN=1`) and with none
+//! (`SHMPI_NO_CMA=1`).
 
 #[macro_use]
 mod common;
@@ -114,66 +120,69 @@ fn barrier_and_bcast_from_every_root() {
 
 #[test]
 fn scatter_gather_allgather_alltoall() {
-    Jobs::new(test_name!(), ALL_SIZES).run_and_check(
-        |_, w| {
-            let (r, n) = (w.rank() as usize, w.size() as usize);
-            let val = |owner: usize, i: usize| (owner as i64) << 40 | i as i64;
-            let mut summary = Vec::new();
-            for &count in COUNTS {
-                let mine = buffer(r, count, val);
-                let all: Vec<i64> = (0..n).flat_map(|o| buffer(o, count, val)).collect();
-                for root in 0..n {
-                    // Gather: the root gets every rank's block in rank order.
-                    let mut got = vec![0i64; if r == root { n * count } else { 0 }];
-                    w.gather(&mine, &mut got, root as i32).unwrap();
-                    if r == root {
-                        assert_same(&got, &all, &format!("gather x{count} to {root}"));
+    Jobs::new(test_name!(), ALL_SIZES)
+        .env(&[])
+        .env(&[("SHMPI_COLL_CMA_MIN", "1")])
+        .run_and_check(
+            |_, w| {
+                let (r, n) = (w.rank() as usize, w.size() as usize);
+                let val = |owner: usize, i: usize| (owner as i64) << 40 | i as i64;
+                let mut summary = Vec::new();
+                for &count in COUNTS {
+                    let mine = buffer(r, count, val);
+                    let all: Vec<i64> = (0..n).flat_map(|o| buffer(o, count, val)).collect();
+                    for root in 0..n {
+                        // Gather: the root gets every rank's block in rank order.
+                        let mut got = vec![0i64; if r == root { n * count } else { 0 }];
+                        w.gather(&mine, &mut got, root as i32).unwrap();
+                        if r == root {
+                            assert_same(&got, &all, &format!("gather x{count} to {root}"));
+                        }
+                        // Scatter: rank i gets block i of the root's buffer.
+                        let send: Vec<i64> = if r == root {
+                            (0..n * count).map(|k| val(root, k)).collect()
+                        } else {
+                            Vec::new()
+                        };
+                        let mut part = vec![-1i64; count];
+                        w.scatter(&send, &mut part, root as i32).unwrap();
+                        let want: Vec<i64> =
+                            (r * count..(r + 1) * count).map(|k| val(root, k)).collect();
+                        assert_same(&part, &want, &format!("scatter x{count} from {root}"));
                     }
-                    // Scatter: rank i gets block i of the root's buffer.
-                    let send: Vec<i64> = if r == root {
-                        (0..n * count).map(|k| val(root, k)).collect()
-                    } else {
-                        Vec::new()
-                    };
-                    let mut part = vec![-1i64; count];
-                    w.scatter(&send, &mut part, root as i32).unwrap();
-                    let want: Vec<i64> =
-                        (r * count..(r + 1) * count).map(|k| val(root, k)).collect();
-                    assert_same(&part, &want, &format!("scatter x{count} from {root}"));
-                }
-                let mut every = vec![0i64; n * count];
-                w.allgather(&mine, &mut every).unwrap();
-                assert_same(&every, &all, &format!("allgather x{count}"));
+                    let mut every = vec![0i64; n * count];
+                    w.allgather(&mine, &mut every).unwrap();
+                    assert_same(&every, &all, &format!("allgather x{count}"));
 
-                // Alltoall: block j of rank i's send goes to rank j as block i.
-                let code = |src: usize, dst: usize, k: usize| {
-                    (src * 1_000_000 + dst * 1000) as u64 * 1_000_000 + k as u64
-                };
-                let send: Vec<u64> = (0..n)
-                    .flat_map(|d| (0..count).map(move |k| code(r, d, k)))
+                    // Alltoall: block j of rank i's send goes to rank j as block i.
+                    let code = |src: usize, dst: usize, k: usize| {
+                        (src * 1_000_000 + dst * 1000) as u64 * 1_000_000 + k as u64
+                    };
+                    let send: Vec<u64> = (0..n)
+                        .flat_map(|d| (0..count).map(move |k| code(r, d, k)))
+                        .collect();
+                    let mut recv = vec![0u64; n * count];
+                    w.alltoall(&send, &mut recv).unwrap();
+                    let want: Vec<u64> = (0..n)
+                        .flat_map(|s| (0..count).map(move |k| code(s, r, k)))
+                        .collect();
+                    assert_same(&recv, &want, &format!("alltoall x{count}"));
+                    summary.push(every.iter().map(|&x| x & 0xff).sum::<i64>());
+                }
+                format!("{summary:?}")
+            },
+            |job, res| {
+                let want: Vec<i64> = COUNTS
+                    .iter()
+                    .map(|&c| job.n as i64 * (0..c as i64).map(|i| i & 0xff).sum::<i64>())
                     .collect();
-                let mut recv = vec![0u64; n * count];
-                w.alltoall(&send, &mut recv).unwrap();
-                let want: Vec<u64> = (0..n)
-                    .flat_map(|s| (0..count).map(move |k| code(s, r, k)))
-                    .collect();
-                assert_same(&recv, &want, &format!("alltoall x{count}"));
-                summary.push(every.iter().map(|&x| x & 0xff).sum::<i64>());
-            }
-            format!("{summary:?}")
-        },
-        |job, res| {
-            let want: Vec<i64> = COUNTS
-                .iter()
-                .map(|&c| job.n as i64 * (0..c as i64).map(|i| i & 0xff).sum::<i64>())
-                .collect();
-            assert!(
-                res.iter().all(|s| *s == format!("{want:?}")),
-                "{}: {res:?}",
-                job.what()
-            );
-        },
-    );
+                assert!(
+                    res.iter().all(|s| *s == format!("{want:?}")),
+                    "{}: {res:?}",
+                    job.what()
+                );
+            },
+        );
 }
 
 /// Uneven counts (some zero) for each rank, in elements.
@@ -566,14 +575,17 @@ fn every_predefined_op_on_every_reduction() {
 /// Reductions of 300 000 elements (several 128 KiB chunks).
 #[test]
 fn reductions_of_long_vectors() {
-    Jobs::new(test_name!(), SOME_SIZES).run(|_, w| {
-        let big = &[COUNTS[4]];
-        all_ops_on::<i64>(w, &[Kind::Sum, Kind::Bxor], big);
-        all_ops_on::<f64>(w, &[Kind::Sum, Kind::Max], big);
-        all_ops_on::<u8>(w, &[Kind::Min], big);
-        all_ops_on::<ValueIndex<f64, i64>>(w, &[Kind::MinLoc], big);
-        String::new()
-    });
+    Jobs::new(test_name!(), SOME_SIZES)
+        .env(&[])
+        .env(&[("SHMPI_NO_CMA", "1")])
+        .run(|_, w| {
+            let big = &[COUNTS[4]];
+            all_ops_on::<i64>(w, &[Kind::Sum, Kind::Bxor], big);
+            all_ops_on::<f64>(w, &[Kind::Sum, Kind::Max], big);
+            all_ops_on::<u8>(w, &[Kind::Min], big);
+            all_ops_on::<ValueIndex<f64, i64>>(w, &[Kind::MinLoc], big);
+            String::new()
+        });
 }
 
 /// Reduce to every root in turn, and allreduce, interleaved.
@@ -1001,37 +1013,53 @@ fn size_errors() {
 /// and the next collectives work.
 #[test]
 fn mismatched_sizes_across_ranks_are_count_errors() {
-    Jobs::new(test_name!(), &[2, 3, 4, 8]).run(|_, w| {
-        let (r, n) = (w.rank() as usize, w.size() as usize);
-        // The root broadcasts 10 elements, the others expect 12.
-        let mut buf = vec![r as u32; if r == 0 { 10 } else { 12 }];
-        let res = w.bcast(&mut buf[..], 0);
-        if r == 0 {
-            res.unwrap();
-        } else {
-            let e = res.unwrap_err();
-            assert_eq!(e.class, ErrorClass::Count, "{e}");
-            assert!(
-                e.message.contains("40") && e.message.contains("48"),
-                "sizes named: {e}"
+    Jobs::new(test_name!(), &[2, 3, 4, 8])
+        .env(&[])
+        .env(&[("SHMPI_COLL_CMA_MIN", "1")])
+        .run(|_, w| {
+            let (r, n) = (w.rank() as usize, w.size() as usize);
+            // The root broadcasts 10 elements, the others expect 12.
+            let mut buf = vec![r as u32; if r == 0 { 10 } else { 12 }];
+            let res = w.bcast(&mut buf[..], 0);
+            if r == 0 {
+                res.unwrap();
+            } else {
+                let e = res.unwrap_err();
+                assert_eq!(e.class, ErrorClass::Count, "{e}");
+                assert!(
+                    e.message.contains("40") && e.message.contains("48"),
+                    "sizes named: {e}"
+                );
+            }
+            // The same beyond one sub-buffer (a direct stream: CMA is on here).
+            let mut buf = vec![r as u32; if r == 0 { 100_000 } else { 100_001 }];
+            let res = w.bcast(&mut buf[..], 0);
+            if r == 0 {
+                res.unwrap();
+            } else {
+                let e = res.unwrap_err();
+                assert_eq!(e.class, ErrorClass::Count, "{e}");
+                assert!(
+                    e.message.contains("400000") && e.message.contains("400004"),
+                    "{e}"
+                );
+            }
+            // Rank 1 contributes 3 elements to an allreduce of 2.
+            let mine = vec![1i32; if r == 1 { 3 } else { 2 }];
+            let mut out = mine.clone();
+            let res = w.allreduce(&mine, &mut out, &Op::sum());
+            // Every rank sees rank 1's wrong size, or (rank 1) everyone else's.
+            assert_eq!(
+                res.expect_err("allreduce of disagreeing sizes").class,
+                ErrorClass::Count
             );
-        }
-        // Rank 1 contributes 3 elements to an allreduce of 2.
-        let mine = vec![1i32; if r == 1 { 3 } else { 2 }];
-        let mut out = mine.clone();
-        let res = w.allreduce(&mine, &mut out, &Op::sum());
-        // Every rank sees rank 1's wrong size, or (rank 1) everyone else's.
-        assert_eq!(
-            res.expect_err("allreduce of disagreeing sizes").class,
-            ErrorClass::Count
-        );
-        w.barrier().unwrap();
-        let mut sum = [0i64];
-        w.allreduce(&[1i64], &mut sum, &Op::sum()).unwrap();
-        assert_eq!(sum[0] as usize, n);
-        let mut x = if r == 0 { 5u64 } else { 0 };
-        w.bcast(&mut x, 0).unwrap();
-        assert_eq!(x, 5);
-        String::new()
-    });
+            w.barrier().unwrap();
+            let mut sum = [0i64];
+            w.allreduce(&[1i64], &mut sum, &Op::sum()).unwrap();
+            assert_eq!(sum[0] as usize, n);
+            let mut x = if r == 0 { 5u64 } else { 0 };
+            w.bcast(&mut x, 0).unwrap();
+            assert_eq!(x, 5);
+            String::new()
+        });
 }

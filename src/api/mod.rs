@@ -96,7 +96,9 @@ pub fn wtime() -> f64 {
 }
 
 fn abort(rank: usize, code: i32) -> ! {
-    eprintln!("shmpi: rank {rank} called abort({code}); ending the job");
+    crate::error::say(&format!(
+        "shmpi: rank {rank} called abort({code}); ending the job"
+    ));
     std::process::exit(if code == 0 { 1 } else { code & 0xff })
 }
 

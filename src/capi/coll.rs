@@ -17,7 +17,11 @@
 //! through [`reduce::apply`], a user function on the user's layout (the
 //! packed bytes themselves for a contiguous type, unpacked copies
 //! otherwise). The engine folds contributions in rank order,
-//! `x0 op (x1 op (...))`, so non-commutative ops are right.
+//! `x0 op (x1 op (...))`, so non-commutative ops are right. The engine
+//! cuts streams into chunks of whole elements; a user function on
+//! elements larger than a chunk instead gets whole contributions moved
+//! (gathered, or all-to-all for reduce-scatter) and folded here, in the
+//! same order.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -111,12 +115,36 @@ fn check_root(c: &Communicator, root: c_int) -> Result<usize> {
     Ok(root as usize)
 }
 
+/// Refuses MPI_IN_PLACE as buffer argument `what`, where the standard
+/// does not allow it (it is no address: using it would write at -1).
+fn not_in_place(what: &str, p: *const c_void) -> Result<()> {
+    if in_place(p) {
+        return mpi_err!(Buffer, "MPI_IN_PLACE is not allowed as {what}");
+    }
+    Ok(())
+}
+
 /// Refuses `sendbuf == recvbuf` (the standard asks for MPI_IN_PLACE).
 fn no_alias(sendbuf: *const c_void, recvbuf: *mut c_void, bytes: usize) -> Result<()> {
     if bytes > 0 && std::ptr::eq(sendbuf, recvbuf) {
         return mpi_err!(
             Buffer,
             "sendbuf and recvbuf are the same buffer {sendbuf:?} (use MPI_IN_PLACE)"
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a root's own buffer that is its part `own` of the other
+/// buffer `all` (a gather's send buffer in its receive buffer, or a
+/// scatter's receive buffer in its send buffer), as MPICH does: the
+/// standard asks for MPI_IN_PLACE there.
+fn no_alias_part(buf: *const c_void, all: *const c_void, own: &Part) -> Result<()> {
+    let at = (all as *const u8).wrapping_offset(own.at);
+    if own.bytes()? > 0 && std::ptr::eq(buf as *const u8, at) {
+        return mpi_err!(
+            Buffer,
+            "the root's buffer {buf:?} is its own part of the other buffer (use MPI_IN_PLACE)"
         );
     }
     Ok(())
@@ -522,27 +550,110 @@ impl Reduction {
     }
 
     /// The unit the engine may cut the packed bytes at: a basic value (or
-    /// pair) for predefined ops, a whole element for user functions.
-    fn unit(&self) -> Result<usize> {
+    /// pair) for predefined ops, a whole element for user functions; None
+    /// for a user function on elements larger than a collective chunk,
+    /// which the engine, folding chunk by chunk, cannot call (those
+    /// reductions move whole contributions and fold them here).
+    fn unit(&self) -> Option<usize> {
         let m = &self.map;
         match self.op {
-            OpRef::Predef(_) => Ok(m
-                .prim_run()
-                .map(|p| p.size())
-                .or_else(|| {
-                    m.pair().map(|p| {
-                        let (a, b) = p.parts();
-                        a.size() + b.size()
+            OpRef::Predef(_) => Some(
+                m.prim_run()
+                    .map(|p| p.size())
+                    .or_else(|| {
+                        m.pair().map(|p| {
+                            let (a, b) = p.parts();
+                            a.size() + b.size()
+                        })
                     })
-                })
-                .unwrap_or(1)),
-            OpRef::User(_) if m.size > COLL_CHUNK => mpi_err!(
-                UnsupportedOperation,
-                "user ops on datatypes of more than {COLL_CHUNK} bytes per element ({} here) are not supported",
-                m.size
+                    .unwrap_or(1),
             ),
-            OpRef::User(_) => Ok(m.size.max(1)),
+            OpRef::User(_) if m.size > COLL_CHUNK => None,
+            OpRef::User(_) => Some(m.size.max(1)),
         }
+    }
+
+    /// Folds whole contributions `all` (member i's at `ranges[i]`) of
+    /// members `members` into `out`, in rank order: `x0 op (x1 op (...))`.
+    fn fold(&self, all: &[u8], ranges: &[Range<usize>], members: Range<usize>, out: &mut [u8]) {
+        let mut members = members.rev();
+        if let Some(last) = members.next() {
+            out.copy_from_slice(&all[ranges[last].clone()]);
+        }
+        for i in members {
+            self.apply(&all[ranges[i].clone()], out);
+        }
+    }
+
+    /// Reduces every member's `send` into `recv` of `root` (rank order).
+    fn reduce(&self, c: &Communicator, send: &[u8], recv: &mut [u8], root: usize) -> Result<()> {
+        let (e, cc) = (c.engine(), c.comm());
+        let f = |a: &[u8], b: &mut [u8]| self.apply(a, b);
+        match self.unit() {
+            Some(unit) => e.reduce(cc, send, recv, unit, &f, root)?,
+            None if cc.me == root => {
+                let ranges = uniform_ranges(cc.size(), send.len());
+                let mut all = vec![0u8; cc.size() * send.len()];
+                e.gatherv(cc, send, &mut all, &ranges, root)?;
+                self.fold(&all, &ranges, 0..cc.size(), recv);
+            }
+            None => e.gatherv(cc, send, &mut [], &[], root)?,
+        }
+        self.check()
+    }
+
+    /// Reduces every member's `send` into every member's `recv`.
+    fn allreduce(&self, c: &Communicator, send: &[u8], recv: &mut [u8]) -> Result<()> {
+        let f = |a: &[u8], b: &mut [u8]| self.apply(a, b);
+        match self.unit() {
+            Some(unit) => c.engine().allreduce(c.comm(), send, recv, unit, &f)?,
+            None => {
+                self.reduce(c, send, recv, 0)?;
+                c.engine().bcast(c.comm(), recv, 0)?;
+            }
+        }
+        self.check()
+    }
+
+    /// Inclusive (or, with `exclusive`, exclusive) prefix reduction.
+    fn scan(&self, c: &Communicator, send: &[u8], recv: &mut [u8], exclusive: bool) -> Result<()> {
+        let (e, cc) = (c.engine(), c.comm());
+        let f = |a: &[u8], b: &mut [u8]| self.apply(a, b);
+        match self.unit() {
+            Some(unit) => e.scan(cc, send, recv, unit, &f, exclusive)?,
+            None => {
+                let ranges = uniform_ranges(cc.size(), send.len());
+                let mut all = vec![0u8; cc.size() * send.len()];
+                e.allgatherv(cc, send, &mut all, &ranges)?;
+                let upto = if exclusive { cc.me } else { cc.me + 1 };
+                self.fold(&all, &ranges, 0..upto, recv);
+            }
+        }
+        self.check()
+    }
+
+    /// Reduces every member's `send` and leaves bytes `ranges[i]` of the
+    /// result in member i's `recv`.
+    fn reduce_scatter(
+        &self,
+        c: &Communicator,
+        send: &[u8],
+        ranges: &[Range<usize>],
+        recv: &mut [u8],
+    ) -> Result<()> {
+        let (e, cc) = (c.engine(), c.comm());
+        let f = |a: &[u8], b: &mut [u8]| self.apply(a, b);
+        match self.unit() {
+            Some(unit) => e.reduce_scatter(cc, send, ranges, recv, unit, &f)?,
+            None => {
+                // Every member sends member i its part, which i folds.
+                let mine = uniform_ranges(cc.size(), recv.len());
+                let mut all = vec![0u8; cc.size() * recv.len()];
+                e.alltoallv(cc, send, ranges, &mut all, &mine)?;
+                self.fold(&all, &mine, 0..cc.size(), recv);
+            }
+        }
+        self.check()
     }
 
     /// `inout = invec op inout` on packed elements.
@@ -686,8 +797,12 @@ fn gather(
             .engine()
             .gatherv(c.comm(), &send.data, &mut [], &vec![0..0; n], r);
     }
+    not_in_place("recvbuf", recvbuf)?;
     let mut parts = recv_parts(n)?;
     let own = parts[me].bytes()?;
+    if !in_place(sendbuf) {
+        no_alias_part(sendbuf, recvbuf, &parts[me])?;
+    }
     let mut mismatch = None;
     let send = if in_place(sendbuf) {
         parts[me].count = 0;
@@ -761,7 +876,11 @@ fn scatter(
         space.finish();
         return Ok(());
     }
+    not_in_place("sendbuf", sendbuf)?;
     let parts = send_parts(n)?;
+    if !in_place(recvbuf) {
+        no_alias_part(recvbuf, sendbuf, &parts[me])?;
+    }
     let send = pack_parts(sendbuf, &parts, false)?;
     let mut ranges = send.ranges.clone();
     let own = ranges[me].len();
@@ -807,6 +926,7 @@ fn allgather(
     parts: Vec<Part>,
     c: &Communicator,
 ) -> Result<()> {
+    not_in_place("recvbuf", recvbuf)?;
     let me = c.comm().me;
     let own = parts[me].bytes()?;
     let send = if in_place(sendbuf) {
@@ -842,6 +962,7 @@ fn alltoall(
     uniform: bool,
     c: &Communicator,
 ) -> Result<()> {
+    not_in_place("recvbuf", recvbuf)?;
     let send = if in_place(sendbuf) {
         pack_parts(recvbuf, &recv_parts, true)?
     } else {
@@ -901,10 +1022,11 @@ fn reduce(
     let n = count("count", count_)?;
     let map = comm_type(dt)?;
     let red = Reduction::new(op, dt, &map)?;
-    let unit = red.unit()?;
     let part = Part::whole(n, &map);
     let me = c.comm().me;
-    let f = |a: &[u8], b: &mut [u8]| red.apply(a, b);
+    if me == r {
+        not_in_place("recvbuf", recvbuf)?;
+    }
     // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
     if let Some(send) = Run::given(sendbuf, "count", count_, dt)? {
         let recv = if me == r {
@@ -919,8 +1041,7 @@ fn reduce(
             // SAFETY: the buffers hold `count` elements, the root's
             // receive buffer writable and apart from the send buffer.
             let (data, space) = unsafe { (send.bytes(), recv.bytes_mut()) };
-            c.engine().reduce(c.comm(), data, space, unit, &f, r)?;
-            return red.check();
+            return red.reduce(&c, data, space, r);
         }
     }
     if me != r {
@@ -931,15 +1052,11 @@ fn reduce(
             );
         }
         let send = pack_parts(sendbuf, &[part], false)?;
-        return c
-            .engine()
-            .reduce(c.comm(), &send.data, &mut [], unit, &f, r);
+        return red.reduce(&c, &send.data, &mut [], r);
     }
     let send = reduction_input(sendbuf, recvbuf, &part)?;
     let mut space = Unpacked::new(recvbuf, vec![part])?;
-    c.engine()
-        .reduce(c.comm(), &send.data, space.bytes(), unit, &f, r)?;
-    red.check()?;
+    red.reduce(&c, &send.data, space.bytes(), r)?;
     space.finish();
     Ok(())
 }
@@ -965,9 +1082,7 @@ fn reduce_all(
     let n = count("count", count_)?;
     let map = comm_type(dt)?;
     let red = Reduction::new(op, dt, &map)?;
-    let unit = red.unit()?;
-    let f = |a: &[u8], b: &mut [u8]| red.apply(a, b);
-    let (e, cc) = (c.engine(), c.comm());
+    not_in_place("recvbuf", recvbuf)?;
     // Contiguous types, no MPI_IN_PLACE, allreduce: straight between the
     // buffers.
     if kind == AllKind::Allreduce && !in_place(sendbuf) {
@@ -977,21 +1092,19 @@ fn reduce_all(
             // SAFETY: the buffers hold `count` elements, the receive
             // buffer writable and apart from the send buffer.
             let (data, space) = unsafe { (send.bytes(), recv.bytes_mut()) };
-            e.allreduce(cc, data, space, unit, &f)?;
-            return red.check();
+            return red.allreduce(&c, data, space);
         }
     }
     let part = Part::whole(n, &map);
     let send = reduction_input(sendbuf, recvbuf, &part)?;
     let mut space = Unpacked::new(recvbuf, vec![part])?;
     match kind {
-        AllKind::Allreduce => e.allreduce(cc, &send.data, space.bytes(), unit, &f)?,
-        AllKind::Scan => e.scan(cc, &send.data, space.bytes(), unit, &f, false)?,
-        AllKind::Exscan => e.scan(cc, &send.data, space.bytes(), unit, &f, true)?,
+        AllKind::Allreduce => red.allreduce(&c, &send.data, space.bytes())?,
+        AllKind::Scan => red.scan(&c, &send.data, space.bytes(), false)?,
+        AllKind::Exscan => red.scan(&c, &send.data, space.bytes(), true)?,
     }
-    red.check()?;
     // Rank 0's exscan result is undefined: its buffer is left as it was.
-    if !(kind == AllKind::Exscan && cc.me == 0) {
+    if !(kind == AllKind::Exscan && c.comm().me == 0) {
         space.finish();
     }
     Ok(())
@@ -1008,7 +1121,7 @@ fn reduce_scatter(
 ) -> Result<()> {
     let map = comm_type(dt)?;
     let red = Reduction::new(op, dt, &map)?;
-    let unit = red.unit()?;
+    not_in_place("recvbuf", recvbuf)?;
     let me = c.comm().me;
     let mut total = 0usize;
     let mut ranges = Vec::with_capacity(counts.len());
@@ -1026,10 +1139,7 @@ fn reduce_scatter(
     let send = reduction_input(sendbuf, recvbuf, &Part::whole(all, &map))?;
     let mine = Part::whole(counts[me] as usize, &map);
     let mut space = Unpacked::new(recvbuf, vec![mine])?;
-    let f = |a: &[u8], b: &mut [u8]| red.apply(a, b);
-    c.engine()
-        .reduce_scatter(c.comm(), &send.data, &ranges, space.bytes(), unit, &f)?;
-    red.check()?;
+    red.reduce_scatter(c, &send.data, &ranges, space.bytes())?;
     space.finish();
     Ok(())
 }
@@ -1054,6 +1164,9 @@ fn reduce_local(
             Buffer,
             "inbuf {inbuf:?} and inoutbuf {inoutbuf:?} must both be buffers of {bytes} bytes"
         );
+    }
+    if std::ptr::eq(inbuf, inoutbuf) {
+        return mpi_err!(Buffer, "inbuf and inoutbuf are the same buffer {inbuf:?}");
     }
     match red.op {
         OpRef::User(u) => {
@@ -1123,6 +1236,9 @@ fn gather_uniform(
     let c = comm_of(comm)?;
     let r = check_root(&c, root)?;
     let (n, me) = (c.comm().size(), c.comm().me);
+    if me == r {
+        not_in_place("recvbuf", recvbuf)?;
+    }
     // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
     if let Some(send) = Run::given(sendbuf, "sendcount", scount, stype)? {
         if me != r {
@@ -1215,6 +1331,9 @@ fn scatter_uniform(
     let c = comm_of(comm)?;
     let r = check_root(&c, root)?;
     let (n, me) = (c.comm().size(), c.comm().me);
+    if me == r {
+        not_in_place("sendbuf", sendbuf)?;
+    }
     // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
     if let Some(recv) = Run::given(recvbuf, "recvcount", rcount, rtype)? {
         let want = me * recv.len..(me + 1) * recv.len;
@@ -1306,6 +1425,7 @@ fn allgather_uniform(
 ) -> Result<()> {
     let c = comm_of(comm)?;
     let n = c.comm().size();
+    not_in_place("recvbuf", recvbuf)?;
     // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
     if let Some(send) = Run::given(sendbuf, "sendcount", scount, stype)? {
         let recv = Run::of(recvbuf, "recvcount", rcount, rtype)?;
@@ -1388,6 +1508,7 @@ fn alltoall_uniform(
 ) -> Result<()> {
     let c = comm_of(comm)?;
     let n = c.comm().size();
+    not_in_place("recvbuf", recvbuf)?;
     // Contiguous types, no MPI_IN_PLACE: straight between the buffers.
     if let Some(send) = Run::given(sendbuf, "sendcount", scount, stype)? {
         let recv = Run::of(recvbuf, "recvcount", rcount, rtype)?;

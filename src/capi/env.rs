@@ -8,7 +8,7 @@ use super::errors::{call, class_string};
 use super::state::{with, Phase};
 use super::{mpi_fn, out, write_str};
 use crate::api::{self, comm::Communicator};
-use crate::error::{mpi_err, Result};
+use crate::error::{mpi_err, say, Result};
 
 fn init(call_name: &str, required: c_int) -> Result<c_int> {
     let phase = with(|m| m.phase);
@@ -118,8 +118,8 @@ mpi_fn! {
         let rank = with(|m| m.universe.as_ref().map(|u| u.world().rank()));
         let _ = comm;
         match rank {
-            Some(r) => eprintln!("shmpi: rank {r} called MPI_Abort({errorcode}); ending the job"),
-            None => eprintln!("shmpi: MPI_Abort({errorcode}) called; ending the job"),
+            Some(r) => say(&format!("shmpi: rank {r} called MPI_Abort({errorcode}); ending the job")),
+            None => say(&format!("shmpi: MPI_Abort({errorcode}) called; ending the job")),
         }
         std::process::exit(if errorcode & 0xff == 0 { 1 } else { errorcode & 0xff })
     }

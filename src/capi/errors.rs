@@ -21,7 +21,7 @@ use super::consts::*;
 use super::handle::{Kind, Table};
 use super::request::reap_detached;
 use super::state::{with, Phase};
-use crate::error::{Error, ErrorClass, Result};
+use crate::error::{say, Error, ErrorClass, Result};
 
 /// Messages kept for MPI_Error_string.
 const RING: usize = 4096;
@@ -313,8 +313,8 @@ pub fn raise_code(name: &str, comm: c_int, class: c_int, message: String) -> c_i
 fn fatal(rank: Option<i32>, text: &str, class: c_int) -> ! {
     let class = ErrorClass::from_code(class).map_or("MPI error".to_string(), |c| c.name().into());
     match rank {
-        Some(r) => eprintln!("shmpi: rank {r}: {text} ({class})"),
-        None => eprintln!("shmpi: {text} ({class})"),
+        Some(r) => say(&format!("shmpi: rank {r}: {text} ({class})")),
+        None => say(&format!("shmpi: {text} ({class})")),
     }
     std::process::exit(1)
 }

@@ -136,8 +136,17 @@ pub unsafe fn call_user(
     }
 }
 
-/// Checks that predefined op `op` applies to datatype `t` (MPI_ERR_OP).
+/// Checks that predefined op `op` may reduce datatype `t` in a collective
+/// reduction or MPI_Reduce_local (MPI_ERR_OP). MPI_REPLACE and MPI_NO_OP
+/// are one-sided accumulate operations: refused here, as MPICH does.
 pub fn check_predef(op: PredefOp, t: &TypeMap) -> Result<()> {
+    if matches!(op, PredefOp::Replace | PredefOp::NoOp) {
+        return mpi_err!(
+            Op,
+            "{} is for one-sided accumulate operations, not reductions",
+            op.name()
+        );
+    }
     super::reduce::apply(op, t, &[], &mut []).map_err(|e| mpi_error!(Op, "{e}"))
 }
 

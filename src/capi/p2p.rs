@@ -383,6 +383,19 @@ fn send(
 ) -> c_int {
     call(name, comm, || {
         let c = comm_of(comm)?;
+        if mode == Mode::Standard {
+            // Blocking: straight to the engine's send (and its eager fast
+            // path), with no request.
+            check_tag("send", tag, false)?;
+            let data = send_data(buf, count, dt)?;
+            let Some(d) = c.check_rank("send", "destination", dest)? else {
+                return Ok(());
+            };
+            let cc = c.comm();
+            return c
+                .engine()
+                .send(cc.ranks[d], cc.context, cc.me as u32, tag, data.bytes());
+        }
         let p = start_send_mode(&c, buf, count, dt, dest, tag, mode)?;
         wait_pending(&c, p)?.result
     })

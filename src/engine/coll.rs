@@ -28,6 +28,22 @@
 //! expects another length reports mismatched collective arguments instead
 //! of waiting forever.
 //!
+//! # Direct streams
+//!
+//! Copying through a sub-buffer costs two copies, and the second one pulls
+//! cache lines that the owner has just dirtied on another core, which is
+//! the slowest way to move memory between cores (on the 2-core machine of
+//! benches/RESULTS.md: about 3 GB/s, against about 8 GB/s for one
+//! `process_vm_readv` out of the owner's buffer). So a stream of at least
+//! `SHMPI_COLL_CMA_MIN` bytes (256 KiB by default), where the job may use
+//! cross-memory attach, is published *directly*: the owner publishes its
+//! buffer's address once ([`crate::shm::DirectStream`]), every reader copies
+//! the byte ranges it wants straight out of it, chunk by chunk in the same
+//! steps as above (so folds keep their order), and the owner returns only
+//! once every reader is done with its buffer. Readers tell the two kinds
+//! apart by which header carries the collective's tag, so ranks need not
+//! agree beforehand which streams are direct.
+//!
 //! Orderings: see the [`shm`](crate::shm) module doc (`tag` and `done` are
 //! the publication counters of a slot).
 
@@ -36,8 +52,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::{Engine, WaitFor};
-use crate::error::{mpi_err, Result};
-use crate::shm::{COLL_CHUNK, COLL_SLOTS};
+use crate::error::{mpi_err, mpi_error, Result};
+use crate::shm::{DirectRead, COLL_CHUNK, COLL_SLOTS};
 
 /// The engine's view of a communicator: its members and its context.
 #[derive(Debug)]
@@ -79,10 +95,13 @@ impl Comm {
     }
 }
 
-/// How many reads this rank's sub-buffers must see before reuse.
+/// How many reads this rank's sub-buffers and direct stream must see
+/// before reuse, and the buffer that direct reads land in.
 #[derive(Default)]
 pub(crate) struct SlotState {
     expected: [Cell<u64>; COLL_SLOTS],
+    direct_expected: Cell<u64>,
+    scratch: Cell<Vec<u8>>,
 }
 
 /// Maximum number of communicators a process can have at once.
@@ -127,6 +146,45 @@ pub(crate) struct Plan<'a, W, R> {
     pub wants: W,
     /// Chunk size in bytes (a multiple of the element size).
     pub chunk: usize,
+}
+
+/// Where the bytes an [`Engine::exchange`] reads go.
+pub(crate) trait Sink {
+    /// Receives bytes `off..off + d.len()` of owner `o`'s stream.
+    fn take(&mut self, o: usize, off: usize, d: &[u8]);
+
+    /// The place where bytes `off..off + len` of owner `o`'s stream belong
+    /// when they are simply copied (not folded): a direct read lands there
+    /// without a copy in between.
+    fn place(&mut self, _o: usize, _off: usize, _len: usize) -> Option<&mut [u8]> {
+        None
+    }
+}
+
+impl<F: FnMut(usize, usize, &[u8])> Sink for F {
+    fn take(&mut self, o: usize, off: usize, d: &[u8]) {
+        self(o, off, d)
+    }
+}
+
+/// A sink that copies every byte into `recv`, byte `off` of owner `o`'s
+/// stream at `at(o, off)`.
+struct CopyTo<'a, A> {
+    recv: &'a mut [u8],
+    at: A,
+}
+
+impl<A: Fn(usize, usize) -> usize> Sink for CopyTo<'_, A> {
+    fn take(&mut self, o: usize, off: usize, d: &[u8]) {
+        if let Some(dst) = self.place(o, off, d.len()) {
+            dst.copy_from_slice(d);
+        }
+    }
+
+    fn place(&mut self, o: usize, off: usize, len: usize) -> Option<&mut [u8]> {
+        let at = (self.at)(o, off);
+        Some(&mut self.recv[at..at + len])
+    }
 }
 
 fn chunks_of(r: &Range<usize>, chunk: usize) -> Range<usize> {
@@ -177,56 +235,142 @@ impl Engine {
         Ok(())
     }
 
-    /// Waits for chunk `k` of owner `o`'s stream, hands it to `take`, then releases it.
+    /// Offers `mine` as this rank's direct stream to `readers` readers.
+    fn publish_direct(&self, comm: &Comm, seq: u32, mine: &[u8], readers: &[usize]) {
+        let stream = self.segment().direct_stream(self.rank);
+        let expected = self.coll.direct_expected.get();
+        stream.publish(tag(comm.context, seq, 0), mine, expected);
+        self.coll
+            .direct_expected
+            .set(expected + readers.len() as u64);
+        for &r in readers {
+            self.wake(comm.ranks[r]);
+        }
+    }
+
+    /// Waits until every reader of this rank's direct stream is done with it.
+    fn wait_direct_readers(&self) -> Result<()> {
+        let stream = self.segment().direct_stream(self.rank);
+        let expected = self.coll.direct_expected.get();
+        if stream.reads_done() < expected {
+            let why = WaitFor::Collective {
+                call: "collective",
+                peer: self.rank,
+            };
+            self.wait_until(why, |_| Ok(stream.reads_done() >= expected))?;
+        }
+        Ok(())
+    }
+
+    /// Waits for bytes `want` (within chunk `k`) of owner `o`'s stream and
+    /// hands them to `sink`; `want_end` is where the bytes this rank wants
+    /// of the stream end, and `direct` keeps an open direct read of it
+    /// between steps. Returns whether this rank has all it wants of the
+    /// stream: after its last chunk, or at once when the stream is direct
+    /// and the sink has a place for all the rest (one copy, no steps).
     #[allow(clippy::too_many_arguments)]
-    fn read_chunk(
-        &self,
+    fn read_chunk<'s>(
+        &'s self,
         call: &str,
         comm: &Comm,
         seq: u32,
         o: usize,
         k: usize,
         chunk: usize,
+        want: Range<usize>,
+        want_end: usize,
         expect_total: Option<usize>,
-        take: impl FnOnce(&[u8]),
-    ) -> Result<()> {
+        direct: &mut Option<DirectRead<'s>>,
+        sink: &mut impl Sink,
+    ) -> Result<bool> {
         let w = comm.ranks[o];
         let sub = (k + seq as usize) % COLL_SLOTS;
         let slot = self.segment().coll_slot(w, sub);
+        let stream = self.segment().direct_stream(w);
         let t = tag(comm.context, seq, k);
-        if slot.tag() != t {
-            self.wait_until(WaitFor::Collective { call, peer: w }, |_| {
-                Ok(slot.tag() == t)
-            })?;
-        }
-        let read = slot.read(t).expect("the tag was seen");
-        let total = read.total() as usize;
-        let result = match expect_total {
+        let t0 = tag(comm.context, seq, 0);
+        let mismatch = |total: usize| {
+            match expect_total {
             Some(e) if e != total => mpi_err!(
                 Count,
                 "{call}: rank {} contributes {total} bytes but rank {} expects {e} (the ranks' counts or types disagree)",
                 o,
                 comm.me
             ),
-            _ => {
-                take(read.bytes(total.saturating_sub(k * chunk).min(chunk)));
-                Ok(())
-            }
+            _ => Ok(()),
+        }
         };
+        if direct.is_none() {
+            if slot.tag() != t && stream.tag() != t0 {
+                self.wait_until(WaitFor::Collective { call, peer: w }, |_| {
+                    Ok(slot.tag() == t || stream.tag() == t0)
+                })?;
+            }
+            if let Some(read) = stream.read(t0) {
+                if let Err(e) = mismatch(read.total() as usize) {
+                    drop(read);
+                    self.wake(w);
+                    return Err(e);
+                }
+                *direct = Some(read);
+            }
+        }
+        if let Some(read) = direct.as_ref() {
+            let total = read.total() as usize;
+            let clip =
+                |r: Range<usize>| r.start.min(total)..r.end.min(total).max(r.start.min(total));
+            let rest = clip(want.start..want_end);
+            let want = clip(want);
+            let (copied, finished) = if let Some(dst) = sink.place(o, rest.start, rest.len()) {
+                (read.copy(rest.start, dst), true)
+            } else {
+                let mut scratch = self.coll.scratch.take();
+                scratch.resize(scratch.len().max(want.len()), 0);
+                let dst = &mut scratch[..want.len()];
+                let copied = read.copy(want.start, dst);
+                if copied.is_ok() {
+                    sink.take(o, want.start, dst);
+                }
+                self.coll.scratch.set(scratch);
+                (copied, want.end >= rest.end)
+            };
+            let copied = copied.map_err(|e| {
+                mpi_error!(
+                    Other,
+                    "{call}: cannot copy from rank {o}'s buffer (process_vm_readv: {e})"
+                )
+            });
+            if finished || copied.is_err() {
+                *direct = None;
+                self.wake(w);
+            }
+            return copied.map(|()| finished);
+        }
+        let read = slot.read(t).expect("the tag was seen");
+        let total = read.total() as usize;
+        let result = mismatch(total).map(|()| {
+            let base = k * chunk;
+            let data = read.bytes(total.saturating_sub(base).min(chunk));
+            let (lo, hi) = (want.start - base, (want.end - base).min(data.len()));
+            if lo < hi {
+                sink.take(o, want.start, &data[lo..hi]);
+            }
+            want.end >= want_end
+        });
         drop(read);
         self.wake(w);
         result
     }
 
-    /// Runs one collective: see the module doc. `take(o, offset, bytes)`
-    /// receives bytes `offset..` of owner `o`'s stream (own data included,
-    /// taken straight from `plan.mine`), owners in descending order per step.
+    /// Runs one collective: see the module doc. `sink` receives the bytes
+    /// of every stream this rank wants (own data included, taken straight
+    /// from `plan.mine`), owners in descending order per step.
     pub(crate) fn exchange<W, R>(
         &self,
         call: &str,
         comm: &Comm,
         plan: Plan<'_, W, R>,
-        mut take: impl FnMut(usize, usize, &[u8]),
+        mut sink: impl Sink,
     ) -> Result<()>
     where
         W: Fn(usize) -> (Range<usize>, Option<usize>),
@@ -247,45 +391,91 @@ impl Engine {
                 steps = steps.max(chunks_of(w, c).end);
             }
         }
+        let all_readers: Vec<usize> = (0..n).filter(|&r| !reader_ranges[r].is_empty()).collect();
+        let direct = !all_readers.is_empty() && plan.mine.len() >= self.direct_min;
+        if direct {
+            self.publish_direct(comm, seq, plan.mine, &all_readers);
+        }
+        let mut open: Vec<Option<DirectRead<'_>>> = (0..n).map(|_| None).collect();
         let mut readers = Vec::with_capacity(n);
         let mut first_error = None;
-        // Owners whose stream disagrees with what this rank expects: their
-        // later chunks may never come, so stop reading them.
-        let mut failed = vec![false; n];
+        // Owners whose streams this rank has read all it wants of, or that
+        // disagree with what it expects (their later chunks may never come).
+        let mut done_with = vec![false; n];
         for k in 0..steps {
+            let step = k * c..(k + 1) * c;
             let span = k * c..((k + 1) * c).min(plan.mine.len());
             readers.clear();
             readers.extend((0..n).filter(|&r| !overlap(&reader_ranges[r], &span).is_empty()));
-            if !readers.is_empty() {
-                self.publish(comm, seq, k, c, plan.mine, &readers)?;
+            if !direct && !readers.is_empty() {
+                if let Err(e) = self.publish(comm, seq, k, c, plan.mine, &readers) {
+                    first_error.get_or_insert(e);
+                    break;
+                }
             }
             for o in (0..n).rev() {
                 let (want, expect) = &wants[o];
-                let span = overlap(want, &(k * c..(k + 1) * c));
-                if span.is_empty() || failed[o] {
+                let span = overlap(want, &step);
+                if span.is_empty() || done_with[o] {
                     continue;
                 }
                 if o == me {
-                    take(o, span.start, &plan.mine[span.clone()]);
+                    sink.take(o, span.start, &plan.mine[span.clone()]);
                     continue;
                 }
-                let r = self.read_chunk(call, comm, seq, o, k, c, *expect, |data| {
-                    let lo = span.start - k * c;
-                    let hi = (span.end - k * c).min(data.len());
-                    if lo < hi {
-                        take(o, span.start, &data[lo..hi]);
+                let r = self.read_chunk(
+                    call,
+                    comm,
+                    seq,
+                    o,
+                    k,
+                    c,
+                    span.clone(),
+                    want.end,
+                    *expect,
+                    &mut open[o],
+                    &mut sink,
+                );
+                match r {
+                    Ok(finished) => done_with[o] = finished,
+                    Err(e) => {
+                        done_with[o] = true;
+                        first_error.get_or_insert(e);
                     }
-                });
-                if let Err(e) = r {
-                    failed[o] = true;
-                    first_error.get_or_insert(e);
                 }
+            }
+        }
+        // Reads left open (an error stopped this rank early) end here.
+        drop(open);
+        if direct {
+            if let Err(e) = self.wait_direct_readers() {
+                first_error.get_or_insert(e);
             }
         }
         match first_error {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// Waits for the empty chunk `k` by which member `o` says it has
+    /// arrived in barrier `seq`.
+    fn wait_arrival(&self, comm: &Comm, seq: u32, o: usize, k: usize) -> Result<()> {
+        let nothing = &mut |_, _, _: &[u8]| {};
+        self.read_chunk(
+            "barrier",
+            comm,
+            seq,
+            o,
+            k,
+            0,
+            0..0,
+            0,
+            None,
+            &mut None,
+            nothing,
+        )
+        .map(|_| ())
     }
 
     /// Blocks until every member of `comm` has called it.
@@ -302,7 +492,7 @@ impl Engine {
             let others: Vec<usize> = (0..n).filter(|&r| r != me).collect();
             self.publish(comm, seq, 0, COLL_CHUNK, &[], &others)?;
             for o in others {
-                self.read_chunk("barrier", comm, seq, o, 0, COLL_CHUNK, None, |_| {})?;
+                self.wait_arrival(comm, seq, o, 0)?;
             }
             return Ok(());
         }
@@ -311,12 +501,12 @@ impl Engine {
         let all_but_root: Vec<usize> = (1..n).collect();
         if me == 0 {
             for o in 1..n {
-                self.read_chunk("barrier", comm, seq, o, 0, COLL_CHUNK, None, |_| {})?;
+                self.wait_arrival(comm, seq, o, 0)?;
             }
             self.publish(comm, seq, 1, COLL_CHUNK, &[], &all_but_root)
         } else {
             self.publish(comm, seq, 0, COLL_CHUNK, &[], &[0])?;
-            self.read_chunk("barrier", comm, seq, 0, 1, COLL_CHUNK, None, |_| {})
+            self.wait_arrival(comm, seq, 0, 1)
         }
     }
 
@@ -448,7 +638,7 @@ impl Engine {
                 wants: |_| (0..0, None),
                 chunk: COLL_CHUNK,
             };
-            self.exchange("bcast", comm, plan, |_, _, _| {})
+            self.exchange("bcast", comm, plan, |_, _, _: &[u8]| {})
         } else {
             let plan = Plan {
                 mine: &[],
@@ -462,9 +652,11 @@ impl Engine {
                 },
                 chunk: COLL_CHUNK,
             };
-            self.exchange("bcast", comm, plan, |_, off, d| {
-                buf[off..off + d.len()].copy_from_slice(d)
-            })
+            let sink = CopyTo {
+                recv: buf,
+                at: |_, off: usize| off,
+            };
+            self.exchange("bcast", comm, plan, sink)
         }
     }
 
@@ -490,10 +682,11 @@ impl Engine {
             },
             chunk: COLL_CHUNK,
         };
-        self.exchange("gather", comm, plan, |o, off, d| {
-            let at = ranges[o].start + off;
-            recv[at..at + d.len()].copy_from_slice(d);
-        })
+        let sink = CopyTo {
+            recv,
+            at: |o: usize, off: usize| ranges[o].start + off,
+        };
+        self.exchange("gather", comm, plan, sink)
     }
 
     /// Every member gathers every member's `send`, member i's bytes at `ranges[i]`.
@@ -510,10 +703,11 @@ impl Engine {
             wants: |o: usize| (0..ranges[o].len(), Some(ranges[o].len())),
             chunk: COLL_CHUNK,
         };
-        self.exchange("allgather", comm, plan, |o, off, d| {
-            let at = ranges[o].start + off;
-            recv[at..at + d.len()].copy_from_slice(d);
-        })
+        let sink = CopyTo {
+            recv,
+            at: |o: usize, off: usize| ranges[o].start + off,
+        };
+        self.exchange("allgather", comm, plan, sink)
     }
 
     /// Scatters: member i receives `send[ranges[i]]` of `root` into `recv`.
@@ -588,10 +782,11 @@ impl Engine {
             chunk: COLL_CHUNK,
         };
         let base = want.start;
-        self.exchange("scatter", comm, plan, |_, off, d| {
-            let at = off - base;
-            recv[at..at + d.len()].copy_from_slice(d);
-        })
+        let sink = CopyTo {
+            recv,
+            at: |_, off: usize| off - base,
+        };
+        self.exchange("scatter", comm, plan, sink)
     }
 
     /// Scatter of equal parts: member i receives bytes `i*len..(i+1)*len` of root's `send`.
@@ -686,10 +881,11 @@ impl Engine {
             },
             chunk: COLL_CHUNK,
         };
-        self.exchange("alltoall", comm, plan, |o, off, d| {
-            let at = place[o] + off - want[o].start;
-            recv[at..at + d.len()].copy_from_slice(d);
-        })
+        let sink = CopyTo {
+            recv,
+            at: |o: usize, off: usize| place[o] + off - want[o].start,
+        };
+        self.exchange("alltoall", comm, plan, sink)
     }
 }
 
@@ -719,7 +915,7 @@ impl Engine {
             chunk: chunk_for(elem),
         };
         let last = comm.size() - 1;
-        self.exchange("reduce", comm, plan, |o, off, d| {
+        self.exchange("reduce", comm, plan, |o, off, d: &[u8]| {
             fold(recv, off, d, o == last, op)
         })
     }
@@ -758,7 +954,7 @@ impl Engine {
             chunk: chunk_for(elem),
         };
         let last = comm.size() - 1;
-        self.exchange("allreduce", comm, plan, |o, off, d| {
+        self.exchange("allreduce", comm, plan, |o, off, d: &[u8]| {
             fold(recv, off, d, o == last, op)
         })
     }
@@ -785,7 +981,7 @@ impl Engine {
         };
         let last = comm.size() - 1;
         let base = mine.start;
-        self.exchange("reduce_scatter", comm, plan, |o, off, d| {
+        self.exchange("reduce_scatter", comm, plan, |o, off, d: &[u8]| {
             fold(recv, off - base, d, o == last, op)
         })
     }
@@ -820,7 +1016,7 @@ impl Engine {
             if exclusive { "exscan" } else { "scan" },
             comm,
             plan,
-            |o, off, d| fold(recv, off, d, Some(o) == top, op),
+            |o, off, d: &[u8]| fold(recv, off, d, Some(o) == top, op),
         )
     }
 }

@@ -81,6 +81,8 @@ pub struct Engine {
     rank: usize,
     size: usize,
     cma: bool,
+    /// Collective streams of at least this many bytes are direct (see `coll`).
+    direct_min: usize,
     spin: u32,
     yields: u32,
     state: RefCell<p2p::State>,
@@ -132,6 +134,11 @@ impl Engine {
             rank,
             size,
             cma,
+            direct_min: if cma {
+                p2p::env_usize("SHMPI_COLL_CMA_MIN", 256 * 1024).max(1)
+            } else {
+                usize::MAX
+            },
             spin: p2p::env_usize("SHMPI_SPIN", if oversubscribed { 4 } else { 20_000 }) as u32,
             yields: p2p::env_usize("SHMPI_YIELDS", if oversubscribed { 500 } else { 0 }) as u32,
             finalized: Cell::new(false),

@@ -1123,9 +1123,49 @@ impl Engine {
         tag: i32,
         data: &[u8],
     ) -> Result<()> {
+        if self.send_eager_now(dest, context, src_in_comm, tag, data)? {
+            return Ok(());
+        }
         let id = self.isend(dest, context, src_in_comm, tag, data.as_ptr(), data.len())?;
         self.wait(id)?;
         self.take(id).map(|_| ())
+    }
+
+    /// The fast path of a blocking standard-mode send: a message that goes
+    /// whole into the ring, when no earlier send to `dest` is still queued
+    /// (which it must not overtake) and the ring has room, is pushed at
+    /// once and needs no request. False when the general path must run.
+    pub fn send_eager_now(
+        &self,
+        dest: usize,
+        context: u32,
+        src_in_comm: u32,
+        tag: i32,
+        data: &[u8],
+    ) -> Result<bool> {
+        self.check_live("send")?;
+        {
+            let st = self.state.borrow();
+            if data.len() > st.eager_max || !st.outgoing[dest].is_empty() {
+                return Ok(false);
+            }
+        }
+        let h = FrameHeader {
+            seq: 0,
+            kind: EAGER,
+            context,
+            tag,
+            src: src_in_comm,
+            len: data.len() as u64,
+            total: data.len() as u64,
+            addr: data.as_ptr() as u64,
+            token: usize::MAX as u64,
+        };
+        if !self.segment().producer(self.rank, dest).try_push(&h, data) {
+            return Ok(false);
+        }
+        self.wake(dest);
+        Ok(true)
     }
 
     /// Blocking receive into `buf`.

@@ -10,7 +10,7 @@
 //! +-------------------+  0
 //! | SegmentHeader     |  magic, size, capability flags
 //! +-------------------+  layout.ranks
-//! | RankBlock x n     |  doorbell, pid, rendezvous flags, collective slot headers
+//! | RankBlock x n     |  doorbell, pid, rendezvous flags, collective slot and direct stream headers
 //! +-------------------+  layout.ring_controls
 //! | RingControl x n*n |  head/tail of the SPSC ring from rank s to rank d
 //! +-------------------+  layout.coll_data
@@ -32,7 +32,9 @@
 //! ring's `tail` (written by the producer) publishes frames, its `head`
 //! (written by the consumer) publishes free space; a rendezvous flag
 //! publishes that a pull finished; a collective slot's `tag` publishes its
-//! data and its `done` counter publishes that readers are finished with it.
+//! data and its `done` counter publishes that readers are finished with it;
+//! a direct stream's `tag` publishes the address of a rank's own buffer
+//! and its `done` counter that readers have copied what they wanted.
 //! Sleeping is the one place that needs `SeqCst`: see [`doorbell`].
 
 pub mod cma;
@@ -141,6 +143,34 @@ pub struct Published {
 /// Largest chunk carried on the slot header's cache line.
 pub const INLINE: usize = 96;
 
+/// The header of a rank's direct stream: a large collective contribution
+/// that readers copy straight out of the owner's own buffer with
+/// cross-memory attach, one copy instead of two through the sub-buffers.
+///
+/// The owner waits until `done` reaches the number of reads it expects for
+/// its previous direct stream, stores `addr` and `total`, then `tag`
+/// (`Release`); it keeps the buffer unchanged until `done` counts every
+/// read of this stream. A reader waits for `tag` (`Acquire`), copies what
+/// it wants, then adds one to `done` (`Release`).
+#[repr(C)]
+pub struct DirectHeader {
+    /// What the owner published last.
+    pub published: CachePadded<DirectPublished>,
+    /// How many reads of direct streams have finished, ever.
+    pub done: CachePadded<AtomicU64>,
+}
+
+/// The owner's side of a [`DirectHeader`].
+#[repr(C)]
+pub struct DirectPublished {
+    /// Which collective the stream belongs to (see `engine::coll`).
+    pub tag: AtomicU64,
+    /// Bytes of the stream.
+    pub total: AtomicU64,
+    /// Where the stream starts in the owner's address space.
+    pub addr: AtomicU64,
+}
+
 /// The part of the segment that belongs to one rank.
 #[repr(C)]
 pub struct RankBlock {
@@ -153,8 +183,10 @@ pub struct RankBlock {
     /// Rendezvous flags: the receiver of a large message sets the flag that
     /// the sender named to `rendezvous::DONE` once it has pulled the data.
     pub rendezvous: [AtomicU32; RENDEZVOUS_SLOTS],
-    /// Headers of the two collective sub-buffers.
+    /// Headers of the collective sub-buffers.
     pub slots: [SlotHeader; COLL_SLOTS],
+    /// Header of the rank's direct stream.
+    pub direct: DirectHeader,
     /// What the rank sleeps on, for deadlock diagnosis.
     pub wait: WaitRecord,
 }
@@ -509,6 +541,94 @@ impl Drop for SlotRead<'_> {
     }
 }
 
+impl Segment {
+    /// The direct stream of rank `r`.
+    pub fn direct_stream(&self, r: usize) -> DirectStream<'_> {
+        let block = self.rank(r);
+        DirectStream {
+            header: &block.direct,
+            pid: &block.pid,
+        }
+    }
+}
+
+/// A rank's direct stream (see [`DirectHeader`]). Readers copy with
+/// [`cma::read_from`], which checks every address in the kernel: a wrong
+/// address gives an error, never a bad read in this process.
+pub struct DirectStream<'a> {
+    header: &'a DirectHeader,
+    /// The owner's pid, stored before anything it publishes.
+    pid: &'a AtomicU32,
+}
+
+impl<'a> DirectStream<'a> {
+    /// How many reads of this rank's direct streams have finished, ever (`Acquire`).
+    pub fn reads_done(&self) -> u64 {
+        self.header.done.load(Ordering::Acquire)
+    }
+
+    /// The tag of the last publication (`Acquire`).
+    pub fn tag(&self) -> u64 {
+        self.header.published.tag.load(Ordering::Acquire)
+    }
+
+    /// Owner only: offers `buf` under `tag`. Panics unless `reads_done()`
+    /// has reached `reads_expected`, the count of reads of every stream
+    /// published before. The caller keeps `buf` alive and unchanged until
+    /// its readers are done.
+    pub fn publish(&self, tag: u64, buf: &[u8], reads_expected: u64) {
+        assert!(
+            self.reads_done() >= reads_expected,
+            "direct stream reused before its readers finished"
+        );
+        let p = &self.header.published;
+        p.addr.store(buf.as_ptr() as u64, Ordering::Relaxed);
+        p.total.store(buf.len() as u64, Ordering::Relaxed);
+        p.tag.store(tag, Ordering::Release);
+    }
+
+    /// Reader: the published stream if its tag is `tag`. The read counts as
+    /// done when the returned guard is dropped.
+    pub fn read(&self, tag: u64) -> Option<DirectRead<'a>> {
+        (self.tag() == tag).then(|| {
+            let p = &self.header.published;
+            DirectRead {
+                header: self.header,
+                pid: self.pid.load(Ordering::Relaxed),
+                addr: p.addr.load(Ordering::Relaxed),
+                total: p.total.load(Ordering::Relaxed),
+            }
+        })
+    }
+}
+
+/// A direct stream being read; see [`DirectStream::read`].
+pub struct DirectRead<'a> {
+    header: &'a DirectHeader,
+    pid: u32,
+    addr: u64,
+    total: u64,
+}
+
+impl DirectRead<'_> {
+    /// Bytes of the stream.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Copies bytes `offset..offset + dst.len()` of the stream into `dst`.
+    pub fn copy(&self, offset: usize, dst: &mut [u8]) -> std::io::Result<()> {
+        assert!(offset + dst.len() <= self.total as usize);
+        cma::read_from(self.pid, self.addr + offset as u64, dst)
+    }
+}
+
+impl Drop for DirectRead<'_> {
+    fn drop(&mut self) {
+        self.header.done.fetch_add(1, Ordering::Release);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -547,6 +667,30 @@ mod tests {
         assert_eq!(reader.read(9).unwrap().bytes(3), b"abc");
         owner.publish(11, long.len() as u64, &long, 2);
         assert_eq!(reader.read(11).unwrap().bytes(long.len()), &long[..]);
+    }
+
+    #[test]
+    fn direct_stream_protocol() {
+        let (seg, _fd) = Segment::create(2, CAP_CMA).unwrap();
+        seg.rank(1).pid.store(std::process::id(), Ordering::Relaxed);
+        let owner = seg.direct_stream(1);
+        let buf: Vec<u8> = (0..=255).collect();
+        owner.publish(5, &buf, 0);
+        let reader = seg.direct_stream(1);
+        assert!(reader.read(6).is_none());
+        let r = reader.read(5).unwrap();
+        assert_eq!(r.total(), 256);
+        let mut got = [0u8; 4];
+        r.copy(100, &mut got).unwrap();
+        assert_eq!(got, [100, 101, 102, 103]);
+        assert_eq!(owner.reads_done(), 0);
+        let reuse_too_early =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| owner.publish(7, &buf, 1)));
+        assert!(reuse_too_early.is_err());
+        drop(r);
+        assert_eq!(owner.reads_done(), 1);
+        owner.publish(7, &buf[..3], 1);
+        assert_eq!(reader.read(7).unwrap().total(), 3);
     }
 
     #[test]

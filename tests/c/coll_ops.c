@@ -312,6 +312,59 @@ static void test_noncommutative(void) {
     MPI_Op_free(&mm);
 }
 
+/* A user op on elements larger than a collective chunk (5000 matrices,
+ * 160 000 bytes, per element): the contributions travel whole and are
+ * multiplied in rank order. */
+#define NB 5000
+static MPI_Datatype BIG;
+static void bigmul(void *in, void *inout, int *len, MPI_Datatype *t) {
+    CHECK(*t == BIG);
+    int n = *len * NB;
+    matmul(in, inout, &n, t);
+}
+
+static void check_big(const long *m, int count, int lo, int hi) {
+    for (int k = 0; k < count * NB; k++) {
+        long want[4];
+        serial_prod(lo, hi, k, want);
+        if (memcmp(m + 4 * k, want, sizeof want)) {
+            CHECK(!"big element product");
+            return;
+        }
+    }
+}
+
+static void test_big_elements(void) {
+    MPI_Op op;
+    MPI_Type_contiguous(4 * NB, MPI_LONG, &BIG);
+    MPI_Type_commit(&BIG);
+    CHECK(MPI_Op_create(bigmul, 0, &op) == MPI_SUCCESS);
+    int count = 2;
+    long *s = malloc(sizeof(long) * 4 * NB * count * size), *r = malloc(sizeof(long) * 4 * NB * count * size);
+    for (int k = 0; k < NB * count * size; k++) mat_of(rank, k, s + 4 * k);
+    CHECK(MPI_Allreduce(s, r, count, BIG, op, MPI_COMM_WORLD) == MPI_SUCCESS);
+    check_big(r, count, 0, size - 1);
+    memset(r, 0, sizeof(long) * 4 * NB * count);
+    CHECK(MPI_Reduce(s, r, count, BIG, op, size / 2, MPI_COMM_WORLD) == MPI_SUCCESS);
+    if (rank == size / 2) check_big(r, count, 0, size - 1);
+    memcpy(r, s, sizeof(long) * 4 * NB * count);
+    CHECK(MPI_Scan(MPI_IN_PLACE, r, count, BIG, op, MPI_COMM_WORLD) == MPI_SUCCESS);
+    check_big(r, count, 0, rank);
+    CHECK(MPI_Exscan(s, r, 1, BIG, op, MPI_COMM_WORLD) == MPI_SUCCESS);
+    if (rank > 0) check_big(r, 1, 0, rank - 1);
+    CHECK(MPI_Reduce_scatter_block(s, r, 1, BIG, op, MPI_COMM_WORLD) == MPI_SUCCESS);
+    for (int k = 0; k < NB; k++) {
+        long want[4];
+        serial_prod(0, size - 1, rank * NB + k, want);
+        if (memcmp(r + 4 * k, want, sizeof want)) { CHECK(!"reduce_scatter_block of big elements"); break; }
+    }
+    CHECK(MPI_Reduce_local(s, r, 1, BIG, op) == MPI_SUCCESS);
+    MPI_Op_free(&op);
+    MPI_Type_free(&BIG);
+    free(s);
+    free(r);
+}
+
 static void test_reduce_local(void) {
     int a[4] = {1, 5, 3, 8}, b[4] = {4, 2, 3, 1};
     CHECK(MPI_Reduce_local(a, b, 4, MPI_INT, MPI_MAX) == MPI_SUCCESS);
@@ -356,6 +409,35 @@ static void test_errors(void) {
     e = MPI_Bcast(a, rank == 0 ? 2 : 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rank != 0) CHECK(class_of(e) == MPI_ERR_COUNT);
     else CHECK(e == MPI_SUCCESS);
+    /* MPI_IN_PLACE where the standard does not allow it: refused, never
+     * used as an address. */
+    CHECK(class_of(MPI_Allreduce(a, MPI_IN_PLACE, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD)) == MPI_ERR_BUFFER);
+    CHECK(class_of(MPI_Allreduce(MPI_IN_PLACE, MPI_IN_PLACE, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD)) == MPI_ERR_BUFFER);
+    CHECK(class_of(MPI_Scan(a, MPI_IN_PLACE, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD)) == MPI_ERR_BUFFER);
+    CHECK(class_of(MPI_Exscan(a, MPI_IN_PLACE, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD)) == MPI_ERR_BUFFER);
+    CHECK(class_of(MPI_Reduce_scatter_block(a, MPI_IN_PLACE, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD)) == MPI_ERR_BUFFER);
+    CHECK(class_of(MPI_Allgather(a, 1, MPI_INT, MPI_IN_PLACE, 1, MPI_INT, MPI_COMM_WORLD)) == MPI_ERR_BUFFER);
+    CHECK(class_of(MPI_Alltoall(a, 1, MPI_INT, MPI_IN_PLACE, 1, MPI_INT, MPI_COMM_WORLD)) == MPI_ERR_BUFFER);
+    CHECK(class_of(MPI_Alltoall(MPI_IN_PLACE, 1, MPI_INT, MPI_IN_PLACE, 1, MPI_INT, MPI_COMM_WORLD)) == MPI_ERR_BUFFER);
+    /* Root-only buffers, on MPI_COMM_SELF so that no other rank waits. */
+    CHECK(class_of(MPI_Reduce(a, MPI_IN_PLACE, 1, MPI_INT, MPI_SUM, 0, MPI_COMM_SELF)) == MPI_ERR_BUFFER);
+    CHECK(class_of(MPI_Gather(a, 1, MPI_INT, MPI_IN_PLACE, 1, MPI_INT, 0, MPI_COMM_SELF)) == MPI_ERR_BUFFER);
+    CHECK(class_of(MPI_Scatter(MPI_IN_PLACE, 1, MPI_INT, b, 1, MPI_INT, 0, MPI_COMM_SELF)) == MPI_ERR_BUFFER);
+    /* The root's own part aliased (MPICH's check): MPI_IN_PLACE is for that. */
+    int one = 1, zero = 0;
+    CHECK(class_of(MPI_Gather(b, 1, MPI_INT, b, 1, MPI_INT, 0, MPI_COMM_SELF)) == MPI_ERR_BUFFER);
+    CHECK(class_of(MPI_Gatherv(b, 1, MPI_INT, b, &one, &zero, MPI_INT, 0, MPI_COMM_SELF)) == MPI_ERR_BUFFER);
+    CHECK(class_of(MPI_Scatter(b, 1, MPI_INT, b, 1, MPI_INT, 0, MPI_COMM_SELF)) == MPI_ERR_BUFFER);
+    CHECK(class_of(MPI_Scatterv(b, &one, &zero, MPI_INT, b, 1, MPI_INT, 0, MPI_COMM_SELF)) == MPI_ERR_BUFFER);
+    CHECK(class_of(MPI_Reduce_local(b, b, 1, MPI_INT, MPI_SUM)) == MPI_ERR_BUFFER);
+    /* Other parts of the same array are fine. */
+    b[0] = 5; b[1] = 6;
+    CHECK(MPI_Gather(&b[1], 1, MPI_INT, b, 1, MPI_INT, 0, MPI_COMM_SELF) == MPI_SUCCESS && b[0] == 6);
+    CHECK(MPI_Reduce_local(&b[1], b, 1, MPI_INT, MPI_SUM) == MPI_SUCCESS && b[0] == 12);
+    /* MPI_REPLACE and MPI_NO_OP are for accumulates, not reductions (as MPICH). */
+    CHECK(class_of(MPI_Allreduce(a, b, 1, MPI_INT, MPI_REPLACE, MPI_COMM_WORLD)) == MPI_ERR_OP);
+    CHECK(class_of(MPI_Reduce(a, b, 1, MPI_INT, MPI_NO_OP, 0, MPI_COMM_WORLD)) == MPI_ERR_OP);
+    CHECK(class_of(MPI_Reduce_local(a, b, 1, MPI_INT, MPI_REPLACE)) == MPI_ERR_OP);
     MPI_Op op = MPI_SUM;
     CHECK(class_of(MPI_Op_free(&op)) == MPI_ERR_OP);
     /* Still working afterwards. */
@@ -369,11 +451,24 @@ int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    /* Under MPI_ERRORS_ARE_FATAL: every rank fails at once (a bad root),
+     * or MPI_IN_PLACE as the receive buffer; tests/capi_coll.rs checks
+     * the lines and the end of the job. */
+    if (argc > 1 && strcmp(argv[1], "bad-root") == 0) {
+        int x = 0;
+        MPI_Bcast(&x, 1, MPI_INT, size, MPI_COMM_WORLD);
+    }
+    if (argc > 1 && strcmp(argv[1], "in-place-recvbuf") == 0) {
+        int x = rank;
+        MPI_Allreduce(&x, MPI_IN_PLACE, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    }
+    if (argc > 1) return 0;
     test_predefined();
     test_reduce_scatter();
     test_loc();
     test_user_ops();
     test_noncommutative();
+    test_big_elements();
     test_reduce_local();
     test_errors();
     MPI_Barrier(MPI_COMM_WORLD);
