@@ -7,6 +7,7 @@
 
 use std::os::raw::c_int;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::consts::*;
 use super::dtype::{RecvTarget, SendData};
@@ -155,9 +156,10 @@ pub struct Requests {
     /// Live requests.
     pub table: Table<Req>,
     /// Operations whose request was freed (MPI_Request_free) while they
-    /// were active: they go on, and are finished (unpacked, their engine
-    /// request released) once complete, by [`reap_detached`], which every
-    /// entry point runs (through [`call`], or as it tests or waits).
+    /// were active ([`Requests::detach`]): they go on, and are finished
+    /// (unpacked, their engine request released) once complete, by
+    /// [`reap_detached`], which every entry point runs (through [`call`],
+    /// or as it tests or waits).
     pub detached: Vec<(Rc<Engine>, Pending)>,
 }
 
@@ -169,6 +171,21 @@ impl Default for Requests {
         }
     }
 }
+
+impl Requests {
+    /// Lets active operation `op` go on without its request.
+    pub fn detach(&mut self, engine: Rc<Engine>, op: Pending) {
+        self.detached.push((engine, op));
+        ANY_DETACHED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Whether [`Requests::detached`] may hold operations: [`reap_detached`],
+/// which every entry point runs, reads it first, so that the usual case,
+/// none, costs a load instead of the state's lock. Relaxed: the MPI calls
+/// of a process never run at once (MPI_THREAD_SERIALIZED at most), and the
+/// state's lock orders the list itself.
+static ANY_DETACHED: AtomicBool = AtomicBool::new(false);
 
 /// Status of a request with nothing to report (null or inactive).
 pub fn empty_status() -> MPI_Status {
@@ -251,15 +268,15 @@ pub fn register(
 
 /// Finishes the detached operations (see [`Requests::detached`]) that have
 /// completed; their outcomes have nobody to go to and are dropped.
+#[inline]
 pub fn reap_detached() {
-    let list = with(|m| {
-        if m.requests.detached.is_empty() {
-            None
-        } else {
-            Some(std::mem::take(&mut m.requests.detached))
-        }
-    });
-    let Some(list) = list else { return };
+    if ANY_DETACHED.load(Ordering::Relaxed) {
+        reap_detached_now();
+    }
+}
+
+fn reap_detached_now() {
+    let list = with(|m| std::mem::take(&mut m.requests.detached));
     let mut left = Vec::new();
     for (engine, op) in list {
         match op {
@@ -269,7 +286,10 @@ pub fn reap_detached() {
             }
         }
     }
-    with(|m| m.requests.detached.append(&mut left));
+    with(|m| {
+        m.requests.detached.append(&mut left);
+        ANY_DETACHED.store(!m.requests.detached.is_empty(), Ordering::Relaxed);
+    });
 }
 
 /// Finishes a completed engine request: takes its status, unpacks, checks capacity.
@@ -727,7 +747,7 @@ mpi_fn! {
             // free returns at once); it is finished once it completes.
             match r.op {
                 op if op.waiting_on(&r.engine).is_some() => {
-                    with(|m| m.requests.detached.push((r.engine, op)));
+                    with(|m| m.requests.detach(r.engine, op));
                 }
                 op => {
                     let _ = op.finish(&r.engine);
