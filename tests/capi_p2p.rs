@@ -2,7 +2,8 @@
 //! modes, matched probes, Sendrecv_replace, the large-count forms,
 //! persistent requests and status setters (tests/c/p2p_modes.c), under
 //! the default protocols and under variants that force streaming and
-//! rendezvous for large messages.
+//! rendezvous for large messages; argument checks and the reports of
+//! failed operations (tests/c/p2p_checks.c).
 
 mod common;
 
@@ -36,6 +37,14 @@ fn p2p_modes() {
         for (k, _) in *vars {
             std::env::remove_var(k);
         }
+    }
+}
+
+#[test]
+fn p2p_checks() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for out in check("p2p_checks", &[1, 2, 4, 8]) {
+        assert!(out.contains("p2p_checks ok on"), "{out}");
     }
 }
 

@@ -257,11 +257,118 @@ pub fn type_size(h: c_int) -> Result<usize> {
     }
 }
 
-fn check_count(what: &str, count: c_int) -> Result<usize> {
-    if count < 0 {
-        return mpi_err!(Count, "{what} count {count} is negative");
+/// Which side of a transfer a buffer argument is, for error messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The data sent.
+    Send,
+    /// The space received into.
+    Receive,
+}
+
+impl Side {
+    fn name(self) -> &'static str {
+        match self {
+            Side::Send => "send",
+            Side::Receive => "receive",
+        }
     }
-    Ok(count as usize)
+}
+
+/// A buffer argument (buffer, count, datatype) of a send or a receive,
+/// checked and resolved to its layout. It holds the type map itself, so a
+/// persistent request that keeps it stays usable after MPI_Type_free.
+#[derive(Clone)]
+pub enum Buffer {
+    /// `len` contiguous bytes at the pointer.
+    Contiguous(*mut u8, usize),
+    /// `count` elements of a non-contiguous type at `buf`.
+    Typed {
+        /// The caller's buffer.
+        buf: *mut u8,
+        /// Its length in elements.
+        count: usize,
+        /// The type map of an element.
+        map: Rc<TypeMap>,
+    },
+}
+
+impl Buffer {
+    /// Checks `count` elements of datatype `dt` at `buf`: MPI_ERR_COUNT for
+    /// a negative count, MPI_ERR_TYPE for a bad or uncommitted datatype,
+    /// MPI_ERR_BUFFER for a null buffer that would hold data (as MPICH: a
+    /// type whose data starts at its origin; one whose data lies at
+    /// absolute addresses goes with MPI_BOTTOM, which is null) and for
+    /// MPI_IN_PLACE.
+    pub fn new(side: Side, buf: *const c_void, count: i64, dt: c_int) -> Result<Buffer> {
+        let what = side.name();
+        let Ok(n) = usize::try_from(count) else {
+            return mpi_err!(Count, "{what} count {count} is negative");
+        };
+        let (size, map) = match basic_size(dt) {
+            Some(size) => (size, None),
+            None => {
+                let t = comm_type(dt)?;
+                (t.size, Some(t))
+            }
+        };
+        let Some(bytes) = n.checked_mul(size) else {
+            return mpi_err!(
+                Count,
+                "{what} count {count} of {size}-byte elements overflows"
+            );
+        };
+        if buf as usize == MPI_IN_PLACE && bytes > 0 {
+            return mpi_err!(
+                Buffer,
+                "MPI_IN_PLACE is not a {what} buffer (it is for collectives only)"
+            );
+        }
+        let true_lb = map.as_ref().map_or(0, |t| t.true_lb);
+        if buf.is_null() && bytes > 0 && true_lb == 0 {
+            return match side {
+                Side::Send => mpi_err!(
+                    Buffer,
+                    "buffer is a null pointer but {bytes} bytes are to be sent"
+                ),
+                Side::Receive => mpi_err!(
+                    Buffer,
+                    "buffer is a null pointer but up to {bytes} bytes are to be received"
+                ),
+            };
+        }
+        let buf = buf as *mut u8;
+        Ok(match map {
+            Some(t) if !t.is_contiguous() => Buffer::Typed {
+                buf,
+                count: n,
+                map: t,
+            },
+            _ => Buffer::Contiguous(buf.wrapping_offset(true_lb), bytes),
+        })
+    }
+
+    /// The bytes to send from it: borrowed when contiguous, else packed.
+    pub fn send_data(&self) -> SendData {
+        match self {
+            Buffer::Contiguous(p, n) => SendData::Borrowed(*p, *n),
+            Buffer::Typed { buf, count, map } => {
+                let mut v = Vec::with_capacity(count * map.size);
+                // SAFETY: the standard makes `buf` hold `count` elements of
+                // the type.
+                unsafe { map.pack(*buf, *count, &mut v) };
+                SendData::Packed(v)
+            }
+        }
+    }
+
+    /// Where to receive into it.
+    pub fn recv_target(self) -> RecvTarget {
+        match self {
+            Buffer::Contiguous(p, n) => RecvTarget::Direct(p, n),
+            Buffer::Typed { buf, count, map } => RecvTarget::Unpack { buf, count, map },
+        }
+    }
 }
 
 /// Bytes to send: borrowed from the caller when contiguous, else packed.
@@ -293,31 +400,8 @@ impl SendData {
 }
 
 /// The bytes of `count` elements of datatype `dt` at `buf`.
-pub fn send_data(buf: *const c_void, count: c_int, dt: c_int) -> Result<SendData> {
-    let n = check_count("send", count)?;
-    if let Some(size) = basic_size(dt) {
-        return borrowed(buf, n * size);
-    }
-    let t = comm_type(dt)?;
-    if t.is_contiguous() {
-        // SAFETY: pointer arithmetic only; the bytes are checked in `borrowed`.
-        let p = (buf as *const u8).wrapping_offset(t.true_lb);
-        return borrowed(p as *const c_void, n * t.size);
-    }
-    let mut v = Vec::with_capacity(n * t.size);
-    // SAFETY: the standard makes `buf` hold `count` elements of the type.
-    unsafe { t.pack(buf as *const u8, n, &mut v) };
-    Ok(SendData::Packed(v))
-}
-
-fn borrowed(buf: *const c_void, len: usize) -> Result<SendData> {
-    if buf.is_null() && len > 0 {
-        return mpi_err!(
-            Buffer,
-            "buffer is a null pointer but {len} bytes are to be sent"
-        );
-    }
-    Ok(SendData::Borrowed(buf as *const u8, len))
+pub fn send_data(buf: *const c_void, count: i64, dt: c_int) -> Result<SendData> {
+    Ok(Buffer::new(Side::Send, buf, count, dt)?.send_data())
 }
 
 /// Where received bytes go.
@@ -396,28 +480,6 @@ impl RecvTarget {
 }
 
 /// Where to receive `count` elements of datatype `dt` at `buf`.
-pub fn recv_target(buf: *mut c_void, count: c_int, dt: c_int) -> Result<RecvTarget> {
-    let n = check_count("receive", count)?;
-    if let Some(size) = basic_size(dt) {
-        return direct(buf as *mut u8, n * size);
-    }
-    let t = comm_type(dt)?;
-    if t.is_contiguous() {
-        return direct((buf as *mut u8).wrapping_offset(t.true_lb), n * t.size);
-    }
-    Ok(RecvTarget::Unpack {
-        buf: buf as *mut u8,
-        count: n,
-        map: t,
-    })
-}
-
-fn direct(p: *mut u8, len: usize) -> Result<RecvTarget> {
-    if p.is_null() && len > 0 {
-        return mpi_err!(
-            Buffer,
-            "buffer is a null pointer but up to {len} bytes are to be received"
-        );
-    }
-    Ok(RecvTarget::Direct(p, len))
+pub fn recv_target(buf: *mut c_void, count: i64, dt: c_int) -> Result<RecvTarget> {
+    Ok(Buffer::new(Side::Receive, buf, count, dt)?.recv_target())
 }

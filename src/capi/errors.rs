@@ -19,6 +19,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::consts::*;
 use super::handle::{Kind, Table};
+use super::request::reap_detached;
 use super::state::{with, Phase};
 use crate::error::{say, Error, ErrorClass, Result};
 
@@ -384,7 +385,7 @@ fn class_text(c: ErrorClass) -> &'static str {
 }
 
 /// Drops the Rust API's own call name ("send: ...") from a message.
-fn bare(message: &str) -> &str {
+pub fn bare(message: &str) -> &str {
     match message.split_once(": ") {
         Some((head, rest))
             if !head.is_empty()
@@ -400,9 +401,14 @@ fn bare(message: &str) -> &str {
 
 /// Runs the body of entry point `name`: returns MPI_SUCCESS, or raises
 /// its error on communicator `comm` (see the module doc). A panic in the
-/// body is reported as MPI_ERR_INTERN instead of unwinding into C.
+/// body is reported as MPI_ERR_INTERN instead of unwinding into C. Then
+/// the operations whose request was freed while active and that have
+/// completed meanwhile are finished ([`reap_detached`]), so that a freed
+/// receive's data reaches a derived datatype's buffer as MPI progresses.
 pub fn call(name: &'static str, comm: c_int, f: impl FnOnce() -> Result<()>) -> c_int {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    let outcome = catch_unwind(AssertUnwindSafe(f));
+    reap_detached();
+    match outcome {
         Ok(Ok(())) => MPI_SUCCESS,
         Ok(Err(e)) => raise(name, comm, e),
         Err(p) => {

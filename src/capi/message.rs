@@ -13,10 +13,11 @@ use std::rc::Rc;
 
 use super::comm::comm_of;
 use super::consts::*;
+use super::dtype::recv_target;
 use super::errors::call;
 use super::handle::{Kind, Table};
 use super::mpi_fn;
-use super::p2p::{probe_status, recv_target_n, wait_on};
+use super::p2p::{probe_status, received, wait_on};
 use super::request::{c_status, put_status, register, Pending};
 use super::state::with;
 use crate::api::comm::Communicator;
@@ -140,7 +141,7 @@ fn start_mrecv(
     }
     // Check the buffer before the message is taken, so that a bad
     // argument leaves the message to a corrected call.
-    let target = recv_target_n(buf, count, dt)?;
+    let target = recv_target(buf, count, dt)?;
     let obj = with(|m| m.messages.table.remove(h)).expect("checked above");
     // SAFETY: as above.
     unsafe { *message = MPI_MESSAGE_NULL };
@@ -169,12 +170,13 @@ fn mrecv(
     status: *mut MPI_Status,
 ) -> c_int {
     call(name, comm_of_message(message), || {
-        let st = match start_mrecv(buf, count, dt, message)? {
-            Some((_, e, p)) => wait_on(&e, p)?,
-            None => Communicator::null_status(),
-        };
-        put_status(status, &c_status(&st));
-        Ok(())
+        match start_mrecv(buf, count, dt, message)? {
+            Some((_, e, p)) => received(status, wait_on(&e, p)?),
+            None => {
+                put_status(status, &c_status(&Communicator::null_status()));
+                Ok(())
+            }
+        }
     })
 }
 

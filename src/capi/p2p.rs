@@ -19,15 +19,17 @@ use std::rc::Rc;
 
 use super::comm::comm_of;
 use super::consts::*;
-use super::dtype::{comm_type, recv_target, send_data, type_size, RecvTarget, SendData};
+use super::dtype::{
+    comm_type, recv_target, send_data, type_size, Buffer, RecvTarget, SendData, Side,
+};
 use super::errors::call;
 use super::mpi_fn;
-use super::request::{c_status, put_status, register, Pending, Req, Starter};
+use super::request::{c_status, put_status, register, Outcome, Pending, Req, Starter};
 use super::state::with;
 use crate::api::comm::Communicator;
 use crate::engine::p2p::check_tag;
 use crate::engine::{Engine, Envelope, Status};
-use crate::error::{mpi_err, mpi_error, Result};
+use crate::error::{mpi_err, Result};
 
 /// How a send hands its message over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,74 +40,6 @@ pub enum Mode {
     Sync,
     /// MPI_Bsend: from a copy accounted in the attached buffer.
     Buffered,
-}
-
-/// The bytes of `count` elements of datatype `dt` at `buf`, for any count.
-pub fn send_data_n(buf: *const c_void, count: i64, dt: c_int) -> Result<SendData> {
-    if let Ok(n) = c_int::try_from(count) {
-        return send_data(buf, n, dt);
-    }
-    let n = large_count(count)?;
-    let t = comm_type(dt)?;
-    let Some(bytes) = n.checked_mul(t.size) else {
-        return mpi_err!(
-            Count,
-            "send count {count} of {}-byte elements overflows",
-            t.size
-        );
-    };
-    if t.is_contiguous() {
-        if buf.is_null() && bytes > 0 {
-            return mpi_err!(
-                Buffer,
-                "buffer is a null pointer but {bytes} bytes are to be sent"
-            );
-        }
-        let p = (buf as *const u8).wrapping_offset(t.true_lb);
-        return Ok(SendData::Borrowed(p, bytes));
-    }
-    let mut v = Vec::with_capacity(bytes);
-    // SAFETY: the standard makes `buf` hold `count` elements of the type.
-    unsafe { t.pack(buf as *const u8, n, &mut v) };
-    Ok(SendData::Packed(v))
-}
-
-/// Where to receive `count` elements of datatype `dt` at `buf`, for any count.
-pub fn recv_target_n(buf: *mut c_void, count: i64, dt: c_int) -> Result<RecvTarget> {
-    if let Ok(n) = c_int::try_from(count) {
-        return recv_target(buf, n, dt);
-    }
-    let n = large_count(count)?;
-    let t = comm_type(dt)?;
-    let Some(bytes) = n.checked_mul(t.size) else {
-        return mpi_err!(
-            Count,
-            "receive count {count} of {}-byte elements overflows",
-            t.size
-        );
-    };
-    if t.is_contiguous() {
-        if buf.is_null() && bytes > 0 {
-            return mpi_err!(
-                Buffer,
-                "buffer is a null pointer but up to {bytes} bytes are to be received"
-            );
-        }
-        return Ok(RecvTarget::Direct(
-            (buf as *mut u8).wrapping_offset(t.true_lb),
-            bytes,
-        ));
-    }
-    Ok(RecvTarget::Unpack {
-        buf: buf as *mut u8,
-        count: n,
-        map: t,
-    })
-}
-
-/// A count beyond `int`: positive ones as they are, negative ones refused.
-fn large_count(count: i64) -> Result<usize> {
-    usize::try_from(count).map_err(|_| mpi_error!(Count, "count {count} is negative"))
 }
 
 /// Starts a standard send; the operation for a request.
@@ -131,7 +65,7 @@ pub fn start_send_mode(
     mode: Mode,
 ) -> Result<Pending> {
     check_tag("send", tag, false)?;
-    let data = send_data_n(buf, count, dt)?;
+    let data = send_data(buf, count, dt)?;
     start_send_data(c, data, dest, tag, mode)
 }
 
@@ -187,7 +121,7 @@ pub fn start_recv_n(
     tag: c_int,
 ) -> Result<Pending> {
     check_tag("receive", tag, true)?;
-    let target = recv_target_n(buf, count, dt)?;
+    let target = recv_target(buf, count, dt)?;
     start_recv_into(c, target, source, tag)
 }
 
@@ -217,18 +151,27 @@ fn start_recv_into(
     })
 }
 
-/// Runs a pending operation to completion and returns its status.
-pub fn wait_pending(c: &Communicator, p: Pending) -> Result<Status> {
+/// Runs a pending operation to completion; how it ended.
+pub fn wait_pending(c: &Communicator, p: Pending) -> Result<Outcome> {
     wait_on(c.engine(), p)
 }
 
-/// Runs a pending operation of `engine` to completion and returns its status.
-pub fn wait_on(engine: &Engine, p: Pending) -> Result<Status> {
+/// Runs a pending operation of `engine` to completion; how it ended.
+pub fn wait_on(engine: &Engine, p: Pending) -> Result<Outcome> {
     while let Some(id) = p.waiting_on(engine) {
         engine.wait(id)?;
     }
-    p.finish(engine)
-        .unwrap_or_else(|| Ok(Communicator::null_status()))
+    Ok(p.finish(engine).unwrap_or_else(|| Outcome {
+        status: Communicator::null_status(),
+        result: Ok(()),
+    }))
+}
+
+/// Completes a blocking receive: writes its status (also that of a
+/// truncated message, as MPICH does) and returns its error, if any.
+pub fn received(status: *mut MPI_Status, o: Outcome) -> Result<()> {
+    put_status(status, &c_status(&o.status));
+    o.result
 }
 
 // ---- buffered mode ----
@@ -444,7 +387,7 @@ fn send(
             // Blocking: straight to the engine's send (and its eager fast
             // path), with no request.
             check_tag("send", tag, false)?;
-            let data = send_data_n(buf, count, dt)?;
+            let data = send_data(buf, count, dt)?;
             let Some(d) = c.check_rank("send", "destination", dest)? else {
                 return Ok(());
             };
@@ -454,7 +397,7 @@ fn send(
                 .send(cc.ranks[d], cc.context, cc.me as u32, tag, data.bytes());
         }
         let p = start_send_mode(&c, buf, count, dt, dest, tag, mode)?;
-        wait_pending(&c, p).map(|_| ())
+        wait_pending(&c, p)?.result
     })
 }
 
@@ -472,9 +415,7 @@ fn recv(
     call(name, comm, || {
         let c = comm_of(comm)?;
         let p = start_recv_n(&c, buf, count, dt, source, tag)?;
-        let s = wait_pending(&c, p)?;
-        put_status(status, &c_status(&s));
-        Ok(())
+        received(status, wait_pending(&c, p)?)
     })
 }
 
@@ -673,9 +614,9 @@ fn start_sendrecv(
 ) -> Result<Pending> {
     check_tag("send", sendtag, false)?;
     c.check_rank("send", "destination", dest)?;
-    let data = send_data_n(sendbuf, sendcount, sendtype)?;
+    let data = send_data(sendbuf, sendcount, sendtype)?;
     check_tag("receive", recvtag, true)?;
-    let target = recv_target_n(recvbuf, recvcount, recvtype)?;
+    let target = recv_target(recvbuf, recvcount, recvtype)?;
     c.check_source("receive", source)?;
     let r = start_recv_into(c, target, source, recvtag)?;
     let s = start_send_data(c, data, dest, sendtag, Mode::Standard)?;
@@ -698,9 +639,9 @@ fn start_sendrecv_replace(
 ) -> Result<Pending> {
     check_tag("send", sendtag, false)?;
     c.check_rank("send", "destination", dest)?;
-    let data = send_data_n(buf, count, dt)?;
+    let data = send_data(buf, count, dt)?;
     check_tag("receive", recvtag, true)?;
-    let target = RecvTarget::Replace(Box::new(recv_target_n(buf, count, dt)?));
+    let target = RecvTarget::Replace(Box::new(recv_target(buf, count, dt)?));
     c.check_source("receive", source)?;
     let r = start_recv_into(c, target, source, recvtag)?;
     let s = start_send_data(c, data, dest, sendtag, Mode::Standard)?;
@@ -729,9 +670,7 @@ fn sendrecv(
             &c, sendbuf, sendcount, sendtype, dest, sendtag, recvbuf, recvcount, recvtype, source,
             recvtag,
         )?;
-        let st = wait_pending(&c, p)?;
-        put_status(status, &c_status(&st));
-        Ok(())
+        received(status, wait_pending(&c, p)?)
     })
 }
 
@@ -806,9 +745,7 @@ fn sendrecv_replace(
     call(name, comm, || {
         let c = comm_of(comm)?;
         let p = start_sendrecv_replace(&c, buf, count, dt, dest, sendtag, source, recvtag)?;
-        let st = wait_pending(&c, p)?;
-        put_status(status, &c_status(&st));
-        Ok(())
+        received(status, wait_pending(&c, p)?)
     })
 }
 
@@ -860,14 +797,24 @@ mpi_fn! {
     }
 }
 
-fn persistent(
+/// Makes a persistent request on `comm`: `init` checks the arguments, as
+/// MPICH does at MPI_Send_init and MPI_Recv_init rather than at MPI_Start,
+/// and returns how to start the operation.
+fn persistent<S>(
     name: &'static str,
     comm: c_int,
     request: *mut c_int,
-    make: impl Fn(&Communicator) -> Result<Pending> + 'static,
-) -> c_int {
+    init: impl FnOnce(&Communicator) -> Result<S>,
+) -> c_int
+where
+    S: Fn(&Communicator) -> Result<Pending> + 'static,
+{
     call(name, comm, || {
+        if request.is_null() {
+            return mpi_err!(Arg, "request is a null pointer");
+        }
         let c = comm_of(comm)?;
+        let make = init(&c)?;
         let cc = c.clone();
         let starter: Starter = Rc::new(move || make(&cc));
         register(
@@ -892,9 +839,11 @@ fn send_init(
     request: *mut c_int,
     mode: Mode,
 ) -> c_int {
-    let buf = buf as usize;
-    persistent(name, comm, request, move |c| {
-        start_send_mode(c, buf as *const c_void, count, dt, dest, tag, mode)
+    persistent(name, comm, request, |c| {
+        check_tag("send", tag, false)?;
+        let buffer = Buffer::new(Side::Send, buf, count, dt)?;
+        c.check_rank("send", "destination", dest)?;
+        Ok(move |c: &Communicator| start_send_data(c, buffer.send_data(), dest, tag, mode))
     })
 }
 
@@ -909,9 +858,11 @@ fn recv_init(
     comm: c_int,
     request: *mut c_int,
 ) -> c_int {
-    let buf = buf as usize;
-    persistent(name, comm, request, move |c| {
-        start_recv_n(c, buf as *mut c_void, count, dt, source, tag)
+    persistent(name, comm, request, |c| {
+        check_tag("receive", tag, true)?;
+        let buffer = Buffer::new(Side::Receive, buf, count, dt)?;
+        c.check_source("receive", source)?;
+        Ok(move |c: &Communicator| start_recv_into(c, buffer.clone().recv_target(), source, tag))
     })
 }
 

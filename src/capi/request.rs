@@ -7,10 +7,11 @@
 
 use std::os::raw::c_int;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::consts::*;
 use super::dtype::{RecvTarget, SendData};
-use super::errors::{call, raise};
+use super::errors::{bare, call, raise};
 use super::handle::{Kind, Table};
 use super::mpi_fn;
 use super::state::with;
@@ -87,25 +88,49 @@ impl Pending {
     /// The outcome of a completed operation (its engine requests, if any,
     /// have completed): unpacked, capacity checked, kept bytes released.
     /// None for an inactive request.
-    pub fn finish(self, engine: &Engine) -> Option<Result<Status>> {
+    pub fn finish(self, engine: &Engine) -> Option<Outcome> {
         match self {
             Pending::Active { id, keep, target } => {
-                let r = finish(engine, id, target.as_ref());
+                let o = finish(engine, id, target.as_ref());
                 drop(keep);
-                Some(r)
+                Some(o)
             }
             Pending::Pair(p) => {
                 let (send, recv) = *p;
                 let sent = send.finish(engine);
-                let received = recv.finish(engine);
-                match sent {
-                    Some(Err(e)) => Some(Err(e)),
-                    _ => received,
+                let mut received = recv.finish(engine)?;
+                if let Some(Outcome { result: Err(e), .. }) = sent {
+                    received.result = Err(e);
                 }
+                Some(received)
             }
-            Pending::Done(r) => Some(r),
+            Pending::Done(Ok(status)) => Some(Outcome {
+                status,
+                result: Ok(()),
+            }),
+            Pending::Done(Err(e)) => Some(Outcome {
+                status: Status::default(),
+                result: Err(e),
+            }),
             Pending::Inactive => None,
         }
+    }
+}
+
+/// How a completed operation ended: its status and whether it failed. A
+/// truncated receive has both: the message's source and tag, the bytes
+/// that fit, and MPI_ERR_TRUNCATE.
+pub struct Outcome {
+    /// What the status reports.
+    pub status: Status,
+    /// Its error, if it failed.
+    pub result: Result<()>,
+}
+
+impl Outcome {
+    /// The status, or the error if it failed.
+    pub fn into_result(self) -> Result<Status> {
+        self.result.map(|()| self.status)
     }
 }
 
@@ -131,8 +156,10 @@ pub struct Requests {
     /// Live requests.
     pub table: Table<Req>,
     /// Operations whose request was freed (MPI_Request_free) while they
-    /// were active: they go on, and are finished (unpacked, their engine
-    /// request released) once complete, by [`reap_detached`].
+    /// were active ([`Requests::detach`]): they go on, and are finished
+    /// (unpacked, their engine request released) once complete, by
+    /// [`reap_detached`], which every entry point runs (through [`call`],
+    /// or as it tests or waits).
     pub detached: Vec<(Rc<Engine>, Pending)>,
 }
 
@@ -144,6 +171,21 @@ impl Default for Requests {
         }
     }
 }
+
+impl Requests {
+    /// Lets active operation `op` go on without its request.
+    pub fn detach(&mut self, engine: Rc<Engine>, op: Pending) {
+        self.detached.push((engine, op));
+        ANY_DETACHED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Whether [`Requests::detached`] may hold operations: [`reap_detached`],
+/// which every entry point runs, reads it first, so that the usual case,
+/// none, costs a load instead of the state's lock. Relaxed: the MPI calls
+/// of a process never run at once (MPI_THREAD_SERIALIZED at most), and the
+/// state's lock orders the list itself.
+static ANY_DETACHED: AtomicBool = AtomicBool::new(false);
 
 /// Status of a request with nothing to report (null or inactive).
 pub fn empty_status() -> MPI_Status {
@@ -168,11 +210,33 @@ pub fn c_status(s: &Status) -> MPI_Status {
     c
 }
 
-/// Writes `s` to `p` unless it is MPI_STATUS_IGNORE (or null).
+/// Writes `s` to `p` unless it is MPI_STATUS_IGNORE (or null). The
+/// MPI_ERROR field of the caller's status is left as it is (only the
+/// multiple-completion calls set it, when they return MPI_ERR_IN_STATUS;
+/// MPICH too keeps it), except in an empty status (source MPI_ANY_SOURCE,
+/// which no message has), whose error the standard defines as MPI_SUCCESS.
 pub fn put_status(p: *mut MPI_Status, s: &MPI_Status) {
     if !p.is_null() && p as usize != MPI_STATUS_IGNORE {
         // SAFETY: not null nor MPI_STATUS_IGNORE: the caller's status.
-        unsafe { p.write(*s) };
+        unsafe {
+            let error = if s.MPI_SOURCE == MPI_ANY_SOURCE {
+                s.MPI_ERROR
+            } else {
+                (*p).MPI_ERROR
+            };
+            p.write(MPI_Status {
+                MPI_ERROR: error,
+                ..*s
+            })
+        };
+    }
+}
+
+/// Sets the MPI_ERROR field of status `p` (unless it is ignored).
+fn put_error(p: *mut MPI_Status, code: c_int) {
+    if !p.is_null() && p as usize != MPI_STATUS_IGNORE {
+        // SAFETY: not null nor MPI_STATUS_IGNORE: the caller's status.
+        unsafe { (*p).MPI_ERROR = code };
     }
 }
 
@@ -204,15 +268,15 @@ pub fn register(
 
 /// Finishes the detached operations (see [`Requests::detached`]) that have
 /// completed; their outcomes have nobody to go to and are dropped.
+#[inline]
 pub fn reap_detached() {
-    let list = with(|m| {
-        if m.requests.detached.is_empty() {
-            None
-        } else {
-            Some(std::mem::take(&mut m.requests.detached))
-        }
-    });
-    let Some(list) = list else { return };
+    if ANY_DETACHED.load(Ordering::Relaxed) {
+        reap_detached_now();
+    }
+}
+
+fn reap_detached_now() {
+    let list = with(|m| std::mem::take(&mut m.requests.detached));
     let mut left = Vec::new();
     for (engine, op) in list {
         match op {
@@ -222,20 +286,31 @@ pub fn reap_detached() {
             }
         }
     }
-    with(|m| m.requests.detached.append(&mut left));
+    with(|m| {
+        m.requests.detached.append(&mut left);
+        ANY_DETACHED.store(!m.requests.detached.is_empty(), Ordering::Relaxed);
+    });
 }
 
 /// Finishes a completed engine request: takes its status, unpacks, checks capacity.
-pub fn finish(engine: &Engine, id: RequestId, target: Option<&RecvTarget>) -> Result<Status> {
-    match target {
-        Some(t) if t.direct().is_none() => {
-            let (data, mut st) = engine.take_vec(id)?;
-            t.store(&data, &st)?;
-            st.bytes = data.len();
-            Ok(st)
-        }
-        _ => engine.take(id),
-    }
+pub fn finish(engine: &Engine, id: RequestId, target: Option<&RecvTarget>) -> Outcome {
+    // A failed request's status (what is known of a truncated message) is
+    // read before the request is taken.
+    let status = engine.peek_status(id).unwrap_or_default();
+    let (status, result) = match target {
+        Some(t) if t.direct().is_none() => match engine.take_vec(id) {
+            Ok((data, mut st)) => {
+                st.bytes = data.len().min(t.capacity());
+                (st, t.store(&data, &st))
+            }
+            Err(e) => (status, Err(e)),
+        },
+        _ => match engine.take(id) {
+            Ok(st) => (st, Ok(())),
+            Err(e) => (status, Err(e)),
+        },
+    };
+    Outcome { status, result }
 }
 
 /// The engine and the engine request that request `h` waits for next
@@ -257,12 +332,15 @@ fn wait_ready(h: c_int) -> Result<()> {
     while let Some((engine, id)) = engine_id(h)? {
         engine.wait(id)?;
     }
+    reap_detached();
     Ok(())
 }
 
 /// Completes request `*h` (whose engine request has completed, or which is
-/// done/inactive): its status, and the handle freed (or made inactive).
-fn complete(h: &mut c_int) -> (c_int, Result<MPI_Status>) {
+/// done/inactive): the communicator its errors go to, its status (also
+/// when it failed: a truncated receive reports its message) and whether it
+/// failed; the handle is freed (or made inactive).
+fn complete(h: &mut c_int) -> (c_int, MPI_Status, Result<()>) {
     let taken = with(|m| {
         let r = m.requests.table.get_mut(*h)?;
         let op = std::mem::replace(&mut r.op, Pending::Inactive);
@@ -275,29 +353,21 @@ fn complete(h: &mut c_int) -> (c_int, Result<MPI_Status>) {
     });
     let Some(((comm, engine, op), persistent)) = taken else {
         *h = MPI_REQUEST_NULL;
-        return (MPI_COMM_SELF, Ok(empty_status()));
+        return (MPI_COMM_SELF, empty_status(), Ok(()));
     };
     if !persistent {
         *h = MPI_REQUEST_NULL;
     }
-    let st = match op.finish(&engine) {
-        Some(r) => r.map(|s| c_status(&s)),
-        None => Ok(empty_status()),
-    };
-    (comm, st)
-}
-
-/// Waits for request `*h` and completes it.
-fn wait_one(h: &mut c_int) -> (c_int, Result<MPI_Status>) {
-    if let Err(e) = wait_ready(*h) {
-        return (MPI_COMM_SELF, Err(e));
+    match op.finish(&engine) {
+        Some(o) => (comm, c_status(&o.status), o.result),
+        None => (comm, empty_status(), Ok(())),
     }
-    complete(h)
 }
 
 /// Whether request `h` may complete now (progresses once per engine
 /// request it waits for).
 fn ready(h: c_int) -> Result<bool> {
+    reap_detached();
     while let Some((engine, id)) = engine_id(h)? {
         if !engine.test(id)? {
             return Ok(false);
@@ -306,15 +376,27 @@ fn ready(h: c_int) -> Result<bool> {
     Ok(true)
 }
 
-/// Whether `h` is a request that MPI_Waitany/Testany/Waitsome should consider.
-fn active(h: c_int) -> bool {
-    h != MPI_REQUEST_NULL
-        && with(|m| {
-            m.requests
-                .table
-                .get(h)
-                .is_some_and(|r| !matches!(r.op, Pending::Inactive))
-        })
+/// The positions of `hs` that MPI_Waitany/Testany/Waitsome/Testsome
+/// consider: active requests (null and inactive ones are skipped);
+/// MPI_ERR_REQUEST if one is not a request handle at all.
+fn active(hs: &[c_int]) -> Result<Vec<usize>> {
+    with(|m| {
+        let mut live = Vec::new();
+        for (i, &h) in hs.iter().enumerate() {
+            match m.requests.table.get(h) {
+                Some(r) if !matches!(r.op, Pending::Inactive) => live.push(i),
+                Some(_) => {}
+                None if h == MPI_REQUEST_NULL => {}
+                None => {
+                    return mpi_err!(
+                        Request,
+                        "array_of_requests[{i}] = {h:#x} is not a valid request handle (freed, or never made)"
+                    )
+                }
+            }
+        }
+        Ok(live)
+    })
 }
 
 /// Completes every request of a finalizing process that is still active
@@ -363,12 +445,13 @@ mpi_fn! {
         }
         // SAFETY: not null: the caller's request handle.
         let h = unsafe { &mut *request };
-        let (comm, r) = wait_one(h);
+        if let Err(e) = wait_ready(*h) {
+            return raise("MPI_Wait", comm_of_request(*h), e);
+        }
+        let (comm, s, r) = complete(h);
+        put_status(status, &s);
         match r {
-            Ok(s) => {
-                put_status(status, &s);
-                MPI_SUCCESS
-            }
+            Ok(()) => MPI_SUCCESS,
             Err(e) => raise("MPI_Wait", comm, e),
         }
     }
@@ -382,19 +465,17 @@ mpi_fn! {
         // SAFETY: not null: the caller's request handle and flag.
         let (h, flag) = unsafe { (&mut *request, &mut *flag) };
         match ready(*h) {
-            Err(e) => raise("MPI_Test", MPI_COMM_SELF, e),
+            Err(e) => raise("MPI_Test", comm_of_request(*h), e),
             Ok(false) => {
                 *flag = 0;
                 MPI_SUCCESS
             }
             Ok(true) => {
                 *flag = 1;
-                let (comm, r) = complete(h);
+                let (comm, s, r) = complete(h);
+                put_status(status, &s);
                 match r {
-                    Ok(s) => {
-                        put_status(status, &s);
-                        MPI_SUCCESS
-                    }
+                    Ok(()) => MPI_SUCCESS,
                     Err(e) => raise("MPI_Test", comm, e),
                 }
             }
@@ -403,7 +484,8 @@ mpi_fn! {
 }
 
 /// Completes requests `hs[i]` for the `i` in `which`, writing statuses;
-/// MPI_ERR_IN_STATUS if any failed.
+/// MPI_ERR_IN_STATUS if any failed, however many there are (as MPICH), with
+/// every status's MPI_ERROR field set.
 fn complete_these(
     name: &str,
     hs: &mut [c_int],
@@ -411,32 +493,26 @@ fn complete_these(
     statuses: *mut MPI_Status,
     slots: impl Fn(usize) -> usize,
 ) -> c_int {
-    let mut failed: Option<(c_int, Error)> = None;
-    let mut codes = Vec::new();
+    let mut failed: Option<(usize, c_int, Error)> = None;
+    let mut codes = Vec::with_capacity(which.len());
     for &i in which {
-        let (comm, r) = complete(&mut hs[i]);
+        let (comm, s, r) = complete(&mut hs[i]);
+        put_status(status_at(statuses, slots(i)), &s);
         match r {
-            Ok(s) => {
-                put_status(status_at(statuses, slots(i)), &s);
-                codes.push((i, MPI_SUCCESS));
-            }
+            Ok(()) => codes.push(MPI_SUCCESS),
             Err(e) => {
-                let mut s = empty_status();
-                let code = e.class as c_int;
-                s.MPI_ERROR = code;
-                put_status(status_at(statuses, slots(i)), &s);
-                codes.push((i, code));
-                failed.get_or_insert((comm, e));
+                codes.push(e.class as c_int);
+                failed.get_or_insert((i, comm, e));
             }
         }
     }
     match failed {
         None => MPI_SUCCESS,
-        Some((comm, e)) => {
-            if which.len() == 1 {
-                return raise(name, comm, e);
+        Some((i, comm, e)) => {
+            for (&j, code) in which.iter().zip(codes) {
+                put_error(status_at(statuses, slots(j)), code);
             }
-            let msg = format!("a request failed: {}", e.message);
+            let msg = format!("array_of_requests[{i}]: {}", bare(&e.message));
             raise(name, comm, Error::new(ErrorClass::InStatus, msg))
         }
     }
@@ -501,7 +577,10 @@ fn any(
             Error::new(ErrorClass::Arg, "index is a null pointer"),
         );
     }
-    let live: Vec<usize> = (0..hs.len()).filter(|&i| active(hs[i])).collect();
+    let live = match active(hs) {
+        Ok(live) => live,
+        Err(e) => return raise(name, MPI_COMM_SELF, e),
+    };
     let set = |idx: c_int, f: c_int| {
         // SAFETY: checked not null above (flag: by the caller).
         unsafe { *index = idx };
@@ -548,12 +627,10 @@ fn any(
         }
         Some(i) => {
             set(i as c_int, 1);
-            let (comm, r) = complete(&mut hs[i]);
+            let (comm, s, r) = complete(&mut hs[i]);
+            put_status(status, &s);
             match r {
-                Ok(s) => {
-                    put_status(status, &s);
-                    MPI_SUCCESS
-                }
+                Ok(()) => MPI_SUCCESS,
                 Err(e) => raise(name, comm, e),
             }
         }
@@ -598,7 +675,10 @@ fn some(
             ),
         );
     }
-    let live: Vec<usize> = (0..hs.len()).filter(|&i| active(hs[i])).collect();
+    let live = match active(hs) {
+        Ok(live) => live,
+        Err(e) => return raise(name, MPI_COMM_SELF, e),
+    };
     if live.is_empty() {
         // SAFETY: checked not null.
         unsafe { *outcount = MPI_UNDEFINED };
@@ -667,7 +747,7 @@ mpi_fn! {
             // free returns at once); it is finished once it completes.
             match r.op {
                 op if op.waiting_on(&r.engine).is_some() => {
-                    with(|m| m.requests.detached.push((r.engine, op)));
+                    with(|m| m.requests.detach(r.engine, op));
                 }
                 op => {
                     let _ = op.finish(&r.engine);
@@ -704,7 +784,13 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Cancel / PMPI_Cancel(request: *mut c_int) -> c_int {
-        call("MPI_Cancel", MPI_COMM_SELF, || {
+        let comm = if request.is_null() {
+            MPI_COMM_SELF
+        } else {
+            // SAFETY: not null: the caller's request handle.
+            comm_of_request(unsafe { *request })
+        };
+        call("MPI_Cancel", comm, || {
             if request.is_null() {
                 return mpi_err!(Arg, "request is a null pointer");
             }
@@ -713,8 +799,11 @@ mpi_fn! {
             // Only receives can be cancelled; a send completes anyway
             // (its status then says not cancelled, as the standard allows).
             let receive = with(|m| match m.requests.table.get(h) {
+                Some(Req { op: Pending::Inactive, .. }) => {
+                    mpi_err!(Request, "persistent request {h:#x} is not active (call MPI_Start first)")
+                }
                 Some(r) => Ok(r.op.receive().map(|id| (r.engine.clone(), id))),
-                None if h == MPI_REQUEST_NULL => Ok(None),
+                None if h == MPI_REQUEST_NULL => mpi_err!(Request, "request is MPI_REQUEST_NULL"),
                 None => mpi_err!(Request, "{h:#x} is not a valid request handle (freed, or never made)"),
             })?;
             if let Some((engine, id)) = receive {
@@ -740,25 +829,34 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Start / PMPI_Start(request: *mut c_int) -> c_int {
-        call("MPI_Start", MPI_COMM_SELF, || {
-            if request.is_null() {
-                return mpi_err!(Arg, "request is a null pointer");
-            }
-            // SAFETY: not null.
-            start(unsafe { *request })
-        })
+        if request.is_null() {
+            return call("MPI_Start", MPI_COMM_SELF, || mpi_err!(Arg, "request is a null pointer"));
+        }
+        // SAFETY: not null.
+        let h = unsafe { *request };
+        call("MPI_Start", comm_of_request(h), || start(h))
     }
 }
 
 mpi_fn! {
     fn MPI_Startall / PMPI_Startall(count: c_int, requests: *mut c_int) -> c_int {
-        call("MPI_Startall", MPI_COMM_SELF, || {
-            for &h in slice_mut(requests, count)?.iter() {
-                start(h)?;
+        let hs = match slice_mut(requests, count) {
+            Ok(s) => s,
+            Err(e) => return raise("MPI_Startall", MPI_COMM_SELF, e),
+        };
+        for &h in hs.iter() {
+            if let Err(e) = start(h) {
+                return raise("MPI_Startall", comm_of_request(h), e);
             }
-            Ok(())
-        })
+        }
+        MPI_SUCCESS
     }
+}
+
+/// The communicator the errors of request `h` are raised on: its own
+/// (MPI_COMM_SELF for a null or invalid handle).
+fn comm_of_request(h: c_int) -> c_int {
+    with(|m| m.requests.table.get(h).map_or(MPI_COMM_SELF, |r| r.comm))
 }
 
 /// Starts persistent request `h`.
