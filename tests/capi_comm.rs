@@ -34,6 +34,13 @@ fn errhandler() {
     }
 }
 
+#[test]
+fn errors_tied_to_no_object() {
+    for out in check("errors_no_object", &[1, 2]) {
+        assert!(out.contains("errors_no_object ok on"), "{out}");
+    }
+}
+
 /// Runs the errhandler program in `mode` and checks that the job ended
 /// with one line from rank 0 naming `call` and `class`.
 fn fatal_ends_job(mode: &str, call: &str, class: &str) {

@@ -12,6 +12,7 @@ use std::os::raw::{c_int, c_void};
 use super::comm::bad_comm;
 use super::consts::*;
 use super::errors::call;
+use super::errors::NO_OBJECT;
 use super::handle::{Kind, Table};
 use super::mpi_fn;
 use super::state::{with, Mpi};
@@ -348,7 +349,7 @@ fn create_comm_keyval(
     keyval: *mut c_int,
     extra: *mut c_void,
 ) -> c_int {
-    call(name, MPI_COMM_SELF, || {
+    call(name, NO_OBJECT, || {
         let k = create_keyval(Kind::Comm, copy, delete, extra)?;
         super::out("comm_keyval", keyval, k)
     })
@@ -361,7 +362,7 @@ mpi_fn! {
 }
 
 fn free_comm_keyval(name: &'static str, keyval: *mut c_int) -> c_int {
-    call(name, MPI_COMM_SELF, || {
+    call(name, NO_OBJECT, || {
         free_keyval("comm_keyval", Kind::Comm, keyval)
     })
 }

@@ -33,6 +33,7 @@ use super::comm::comm_of;
 use super::consts::*;
 use super::dtype::{basic_size, comm_type};
 use super::errors::call;
+use super::errors::NO_OBJECT;
 use super::mpi_fn;
 use super::op::{call_user, check_predef, op_of, OpRef, UserOp};
 use super::reduce;
@@ -1749,12 +1750,12 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Reduce_local / PMPI_Reduce_local(inbuf: *const c_void, inoutbuf: *mut c_void, count: c_int, datatype: c_int, op: c_int) -> c_int {
-        call("MPI_Reduce_local", MPI_COMM_SELF, || reduce_local(inbuf, inoutbuf, count.wide(), datatype, op))
+        call("MPI_Reduce_local", NO_OBJECT, || reduce_local(inbuf, inoutbuf, count.wide(), datatype, op))
     }
 }
 
 mpi_fn! {
     fn MPI_Reduce_local_c / PMPI_Reduce_local_c(inbuf: *const c_void, inoutbuf: *mut c_void, count: i64, datatype: c_int, op: c_int) -> c_int {
-        call("MPI_Reduce_local_c", MPI_COMM_SELF, || reduce_local(inbuf, inoutbuf, count, datatype, op))
+        call("MPI_Reduce_local_c", NO_OBJECT, || reduce_local(inbuf, inoutbuf, count, datatype, op))
     }
 }

@@ -19,6 +19,7 @@ use std::os::raw::{c_char, c_int};
 
 use super::consts::*;
 use super::errors::call;
+use super::errors::NO_OBJECT;
 use super::handle::{Kind, Table};
 use super::info::{info_of, new_info, InfoObj};
 use super::state::{with, Mpi};
@@ -598,7 +599,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Comm_get_parent / PMPI_Comm_get_parent(parent: *mut c_int) -> c_int {
-        call("MPI_Comm_get_parent", MPI_COMM_SELF, || {
+        call("MPI_Comm_get_parent", NO_OBJECT, || {
             with(|m| m.check_running())?;
             // No process is started by MPI_Comm_spawn here.
             out("parent", parent, MPI_COMM_NULL)

@@ -26,6 +26,7 @@ use super::attr::{
 use super::consts::*;
 use super::dtype::{bad_type, Child, Envelope, TypeDesc, TypeObj};
 use super::errors::call;
+use super::errors::NO_OBJECT;
 use super::handle::Kind;
 use super::state::with;
 use super::typemap::{self, Prim, TypeMap};
@@ -407,151 +408,151 @@ fn resized(old: c_int, lb: i64, extent: i64, newtype: *mut c_int, large: bool) -
 
 mpi_fn! {
     fn MPI_Type_contiguous / PMPI_Type_contiguous(n: c_int, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_contiguous", MPI_COMM_SELF, || contiguous(n.into(), old, newtype, false))
+        call("MPI_Type_contiguous", NO_OBJECT, || contiguous(n.into(), old, newtype, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_contiguous_c / PMPI_Type_contiguous_c(n: i64, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_contiguous_c", MPI_COMM_SELF, || contiguous(n, old, newtype, true))
+        call("MPI_Type_contiguous_c", NO_OBJECT, || contiguous(n, old, newtype, true))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_vector / PMPI_Type_vector(n: c_int, bl: c_int, stride: c_int, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_vector", MPI_COMM_SELF, || vector(n.into(), bl.into(), stride.into(), old, newtype, false, false))
+        call("MPI_Type_vector", NO_OBJECT, || vector(n.into(), bl.into(), stride.into(), old, newtype, false, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_vector_c / PMPI_Type_vector_c(n: i64, bl: i64, stride: i64, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_vector_c", MPI_COMM_SELF, || vector(n, bl, stride, old, newtype, false, true))
+        call("MPI_Type_vector_c", NO_OBJECT, || vector(n, bl, stride, old, newtype, false, true))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_hvector / PMPI_Type_create_hvector(n: c_int, bl: c_int, stride: isize, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_hvector", MPI_COMM_SELF, || vector(n.into(), bl.into(), stride as i64, old, newtype, true, false))
+        call("MPI_Type_create_hvector", NO_OBJECT, || vector(n.into(), bl.into(), stride as i64, old, newtype, true, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_hvector / PMPI_Type_hvector(n: c_int, bl: c_int, stride: isize, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_hvector", MPI_COMM_SELF, || vector(n.into(), bl.into(), stride as i64, old, newtype, true, false))
+        call("MPI_Type_hvector", NO_OBJECT, || vector(n.into(), bl.into(), stride as i64, old, newtype, true, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_hvector_c / PMPI_Type_create_hvector_c(n: i64, bl: i64, stride: i64, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_hvector_c", MPI_COMM_SELF, || vector(n, bl, stride, old, newtype, true, true))
+        call("MPI_Type_create_hvector_c", NO_OBJECT, || vector(n, bl, stride, old, newtype, true, true))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_indexed / PMPI_Type_indexed(n: c_int, bls: *const c_int, ds: *const c_int, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_indexed", MPI_COMM_SELF, || indexed(n.into(), bls, ds, old, newtype, false, false))
+        call("MPI_Type_indexed", NO_OBJECT, || indexed(n.into(), bls, ds, old, newtype, false, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_indexed_c / PMPI_Type_indexed_c(n: i64, bls: *const i64, ds: *const i64, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_indexed_c", MPI_COMM_SELF, || indexed(n, bls, ds, old, newtype, false, true))
+        call("MPI_Type_indexed_c", NO_OBJECT, || indexed(n, bls, ds, old, newtype, false, true))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_hindexed / PMPI_Type_create_hindexed(n: c_int, bls: *const c_int, ds: *const i64, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_hindexed", MPI_COMM_SELF, || indexed(n.into(), bls, ds, old, newtype, true, false))
+        call("MPI_Type_create_hindexed", NO_OBJECT, || indexed(n.into(), bls, ds, old, newtype, true, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_hindexed / PMPI_Type_hindexed(n: c_int, bls: *const c_int, ds: *const i64, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_hindexed", MPI_COMM_SELF, || indexed(n.into(), bls, ds, old, newtype, true, false))
+        call("MPI_Type_hindexed", NO_OBJECT, || indexed(n.into(), bls, ds, old, newtype, true, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_hindexed_c / PMPI_Type_create_hindexed_c(n: i64, bls: *const i64, ds: *const i64, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_hindexed_c", MPI_COMM_SELF, || indexed(n, bls, ds, old, newtype, true, true))
+        call("MPI_Type_create_hindexed_c", NO_OBJECT, || indexed(n, bls, ds, old, newtype, true, true))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_indexed_block / PMPI_Type_create_indexed_block(n: c_int, bl: c_int, ds: *const c_int, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_indexed_block", MPI_COMM_SELF, || indexed_block(n.into(), bl.into(), ds, old, newtype, false, false))
+        call("MPI_Type_create_indexed_block", NO_OBJECT, || indexed_block(n.into(), bl.into(), ds, old, newtype, false, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_indexed_block_c / PMPI_Type_create_indexed_block_c(n: i64, bl: i64, ds: *const i64, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_indexed_block_c", MPI_COMM_SELF, || indexed_block(n, bl, ds, old, newtype, false, true))
+        call("MPI_Type_create_indexed_block_c", NO_OBJECT, || indexed_block(n, bl, ds, old, newtype, false, true))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_hindexed_block / PMPI_Type_create_hindexed_block(n: c_int, bl: c_int, ds: *const i64, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_hindexed_block", MPI_COMM_SELF, || indexed_block(n.into(), bl.into(), ds, old, newtype, true, false))
+        call("MPI_Type_create_hindexed_block", NO_OBJECT, || indexed_block(n.into(), bl.into(), ds, old, newtype, true, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_hindexed_block_c / PMPI_Type_create_hindexed_block_c(n: i64, bl: i64, ds: *const i64, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_hindexed_block_c", MPI_COMM_SELF, || indexed_block(n, bl, ds, old, newtype, true, true))
+        call("MPI_Type_create_hindexed_block_c", NO_OBJECT, || indexed_block(n, bl, ds, old, newtype, true, true))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_struct / PMPI_Type_create_struct(n: c_int, bls: *const c_int, ds: *const i64, types: *const c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_struct", MPI_COMM_SELF, || structure(n.into(), bls, ds, types, newtype, false))
+        call("MPI_Type_create_struct", NO_OBJECT, || structure(n.into(), bls, ds, types, newtype, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_struct / PMPI_Type_struct(n: c_int, bls: *const c_int, ds: *const i64, types: *const c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_struct", MPI_COMM_SELF, || structure(n.into(), bls, ds, types, newtype, false))
+        call("MPI_Type_struct", NO_OBJECT, || structure(n.into(), bls, ds, types, newtype, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_struct_c / PMPI_Type_create_struct_c(n: i64, bls: *const i64, ds: *const i64, types: *const c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_struct_c", MPI_COMM_SELF, || structure(n, bls, ds, types, newtype, true))
+        call("MPI_Type_create_struct_c", NO_OBJECT, || structure(n, bls, ds, types, newtype, true))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_subarray / PMPI_Type_create_subarray(ndims: c_int, sizes: *const c_int, subsizes: *const c_int, starts: *const c_int, order: c_int, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_subarray", MPI_COMM_SELF, || subarray(ndims, sizes, subsizes, starts, order, old, newtype, false))
+        call("MPI_Type_create_subarray", NO_OBJECT, || subarray(ndims, sizes, subsizes, starts, order, old, newtype, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_subarray_c / PMPI_Type_create_subarray_c(ndims: c_int, sizes: *const i64, subsizes: *const i64, starts: *const i64, order: c_int, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_subarray_c", MPI_COMM_SELF, || subarray(ndims, sizes, subsizes, starts, order, old, newtype, true))
+        call("MPI_Type_create_subarray_c", NO_OBJECT, || subarray(ndims, sizes, subsizes, starts, order, old, newtype, true))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_darray / PMPI_Type_create_darray(size: c_int, rank: c_int, ndims: c_int, gsizes: *const c_int, distribs: *const c_int, dargs: *const c_int, psizes: *const c_int, order: c_int, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_darray", MPI_COMM_SELF, || darray(size, rank, ndims, gsizes, distribs, dargs, psizes, order, old, newtype, false))
+        call("MPI_Type_create_darray", NO_OBJECT, || darray(size, rank, ndims, gsizes, distribs, dargs, psizes, order, old, newtype, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_darray_c / PMPI_Type_create_darray_c(size: c_int, rank: c_int, ndims: c_int, gsizes: *const i64, distribs: *const c_int, dargs: *const c_int, psizes: *const c_int, order: c_int, old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_darray_c", MPI_COMM_SELF, || darray(size, rank, ndims, gsizes, distribs, dargs, psizes, order, old, newtype, true))
+        call("MPI_Type_create_darray_c", NO_OBJECT, || darray(size, rank, ndims, gsizes, distribs, dargs, psizes, order, old, newtype, true))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_resized / PMPI_Type_create_resized(old: c_int, lb: isize, extent: isize, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_resized", MPI_COMM_SELF, || resized(old, lb as i64, extent as i64, newtype, false))
+        call("MPI_Type_create_resized", NO_OBJECT, || resized(old, lb as i64, extent as i64, newtype, false))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_create_resized_c / PMPI_Type_create_resized_c(old: c_int, lb: i64, extent: i64, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_resized_c", MPI_COMM_SELF, || resized(old, lb, extent, newtype, true))
+        call("MPI_Type_create_resized_c", NO_OBJECT, || resized(old, lb, extent, newtype, true))
     }
 }
 
@@ -559,7 +560,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_dup / PMPI_Type_dup(old: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_dup", MPI_COMM_SELF, || {
+        call("MPI_Type_dup", NO_OBJECT, || {
             if newtype.is_null() {
                 return mpi_err!(Arg, "newtype is a null pointer");
             }
@@ -586,7 +587,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_commit / PMPI_Type_commit(datatype: *mut c_int) -> c_int {
-        call("MPI_Type_commit", MPI_COMM_SELF, || {
+        call("MPI_Type_commit", NO_OBJECT, || {
             let h = read_handle("datatype", datatype)?;
             with(|m| {
                 if m.types.is_predefined(h) {
@@ -627,7 +628,7 @@ fn free_type(h: c_int) -> Result<()> {
 
 mpi_fn! {
     fn MPI_Type_free / PMPI_Type_free(datatype: *mut c_int) -> c_int {
-        call("MPI_Type_free", MPI_COMM_SELF, || {
+        call("MPI_Type_free", NO_OBJECT, || {
             let h = read_handle("datatype", datatype)?;
             free_type(h)?;
             // SAFETY: not null (read_handle checked).
@@ -650,7 +651,7 @@ fn as_int(what: &str, v: usize) -> Result<c_int> {
 
 mpi_fn! {
     fn MPI_Type_get_envelope / PMPI_Type_get_envelope(datatype: c_int, ni: *mut c_int, na: *mut c_int, nd: *mut c_int, combiner: *mut c_int) -> c_int {
-        call("MPI_Type_get_envelope", MPI_COMM_SELF, || {
+        call("MPI_Type_get_envelope", NO_OBJECT, || {
             let e = envelope_of(datatype)?;
             if !e.large_counts.is_empty() {
                 return mpi_err!(Type, "datatype {datatype:#x} was made by a large-count constructor: use MPI_Type_get_envelope_c");
@@ -665,7 +666,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_get_envelope_c / PMPI_Type_get_envelope_c(datatype: c_int, ni: *mut i64, na: *mut i64, nl: *mut i64, nd: *mut i64, combiner: *mut c_int) -> c_int {
-        call("MPI_Type_get_envelope_c", MPI_COMM_SELF, || {
+        call("MPI_Type_get_envelope_c", NO_OBJECT, || {
             let e = envelope_of(datatype)?;
             out("num_integers", ni, e.integers.len() as i64)?;
             out("num_addresses", na, e.addresses.len() as i64)?;
@@ -756,7 +757,7 @@ fn contents(
 
 mpi_fn! {
     fn MPI_Type_get_contents / PMPI_Type_get_contents(datatype: c_int, max_integers: c_int, max_addresses: c_int, max_datatypes: c_int, ints: *mut c_int, addrs: *mut isize, types: *mut c_int) -> c_int {
-        call("MPI_Type_get_contents", MPI_COMM_SELF, || {
+        call("MPI_Type_get_contents", NO_OBJECT, || {
             let max = [max_integers.into(), max_addresses.into(), 0, max_datatypes.into()];
             contents(datatype, max, ints, addrs, std::ptr::null_mut(), types, false)
         })
@@ -765,7 +766,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_get_contents_c / PMPI_Type_get_contents_c(datatype: c_int, max_integers: i64, max_addresses: i64, max_large_counts: i64, max_datatypes: i64, ints: *mut c_int, addrs: *mut isize, large: *mut i64, types: *mut c_int) -> c_int {
-        call("MPI_Type_get_contents_c", MPI_COMM_SELF, || {
+        call("MPI_Type_get_contents_c", NO_OBJECT, || {
             let max = [max_integers, max_addresses, max_large_counts, max_datatypes];
             contents(datatype, max, ints, addrs, large, types, true)
         })
@@ -780,7 +781,7 @@ fn map_of(h: c_int) -> Result<Rc<TypeMap>> {
 
 mpi_fn! {
     fn MPI_Type_get_extent / PMPI_Type_get_extent(datatype: c_int, lb: *mut isize, extent: *mut isize) -> c_int {
-        call("MPI_Type_get_extent", MPI_COMM_SELF, || {
+        call("MPI_Type_get_extent", NO_OBJECT, || {
             let t = map_of(datatype)?;
             out("lb", lb, t.lb)?;
             out("extent", extent, t.extent)
@@ -790,7 +791,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_get_extent_c / PMPI_Type_get_extent_c(datatype: c_int, lb: *mut i64, extent: *mut i64) -> c_int {
-        call("MPI_Type_get_extent_c", MPI_COMM_SELF, || {
+        call("MPI_Type_get_extent_c", NO_OBJECT, || {
             let t = map_of(datatype)?;
             out("lb", lb, t.lb as i64)?;
             out("extent", extent, t.extent as i64)
@@ -800,7 +801,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_get_extent_x / PMPI_Type_get_extent_x(datatype: c_int, lb: *mut i64, extent: *mut i64) -> c_int {
-        call("MPI_Type_get_extent_x", MPI_COMM_SELF, || {
+        call("MPI_Type_get_extent_x", NO_OBJECT, || {
             let t = map_of(datatype)?;
             out("lb", lb, t.lb as i64)?;
             out("extent", extent, t.extent as i64)
@@ -810,19 +811,19 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_extent / PMPI_Type_extent(datatype: c_int, extent: *mut isize) -> c_int {
-        call("MPI_Type_extent", MPI_COMM_SELF, || out("extent", extent, map_of(datatype)?.extent))
+        call("MPI_Type_extent", NO_OBJECT, || out("extent", extent, map_of(datatype)?.extent))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_lb / PMPI_Type_lb(datatype: c_int, displacement: *mut isize) -> c_int {
-        call("MPI_Type_lb", MPI_COMM_SELF, || out("displacement", displacement, map_of(datatype)?.lb))
+        call("MPI_Type_lb", NO_OBJECT, || out("displacement", displacement, map_of(datatype)?.lb))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_ub / PMPI_Type_ub(datatype: c_int, displacement: *mut isize) -> c_int {
-        call("MPI_Type_ub", MPI_COMM_SELF, || {
+        call("MPI_Type_ub", NO_OBJECT, || {
             let t = map_of(datatype)?;
             out("displacement", displacement, t.lb + t.extent)
         })
@@ -831,7 +832,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_get_true_extent / PMPI_Type_get_true_extent(datatype: c_int, lb: *mut isize, extent: *mut isize) -> c_int {
-        call("MPI_Type_get_true_extent", MPI_COMM_SELF, || {
+        call("MPI_Type_get_true_extent", NO_OBJECT, || {
             let t = map_of(datatype)?;
             out("true_lb", lb, t.true_lb)?;
             out("true_extent", extent, t.true_extent)
@@ -841,7 +842,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_get_true_extent_c / PMPI_Type_get_true_extent_c(datatype: c_int, lb: *mut i64, extent: *mut i64) -> c_int {
-        call("MPI_Type_get_true_extent_c", MPI_COMM_SELF, || {
+        call("MPI_Type_get_true_extent_c", NO_OBJECT, || {
             let t = map_of(datatype)?;
             out("true_lb", lb, t.true_lb as i64)?;
             out("true_extent", extent, t.true_extent as i64)
@@ -851,7 +852,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_get_true_extent_x / PMPI_Type_get_true_extent_x(datatype: c_int, lb: *mut i64, extent: *mut i64) -> c_int {
-        call("MPI_Type_get_true_extent_x", MPI_COMM_SELF, || {
+        call("MPI_Type_get_true_extent_x", NO_OBJECT, || {
             let t = map_of(datatype)?;
             out("true_lb", lb, t.true_lb as i64)?;
             out("true_extent", extent, t.true_extent as i64)
@@ -861,7 +862,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_size / PMPI_Type_size(datatype: c_int, size: *mut c_int) -> c_int {
-        call("MPI_Type_size", MPI_COMM_SELF, || {
+        call("MPI_Type_size", NO_OBJECT, || {
             let s = map_of(datatype)?.size;
             // MPI-4.0 5.1.5: MPI_UNDEFINED when the size does not fit.
             out("size", size, c_int::try_from(s).unwrap_or(MPI_UNDEFINED))
@@ -871,13 +872,13 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_size_c / PMPI_Type_size_c(datatype: c_int, size: *mut i64) -> c_int {
-        call("MPI_Type_size_c", MPI_COMM_SELF, || out("size", size, map_of(datatype)?.size as i64))
+        call("MPI_Type_size_c", NO_OBJECT, || out("size", size, map_of(datatype)?.size as i64))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_size_x / PMPI_Type_size_x(datatype: c_int, size: *mut i64) -> c_int {
-        call("MPI_Type_size_x", MPI_COMM_SELF, || out("size", size, map_of(datatype)?.size as i64))
+        call("MPI_Type_size_x", NO_OBJECT, || out("size", size, map_of(datatype)?.size as i64))
     }
 }
 
@@ -885,7 +886,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_get_name / PMPI_Type_get_name(datatype: c_int, name: *mut c_char, len: *mut c_int) -> c_int {
-        call("MPI_Type_get_name", MPI_COMM_SELF, || {
+        call("MPI_Type_get_name", NO_OBJECT, || {
             let s = with(|m| -> Result<String> {
                 if let Some(s) = m.types.names.get(&datatype) {
                     return Ok(s.clone());
@@ -908,7 +909,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_set_name / PMPI_Type_set_name(datatype: c_int, name: *const c_char) -> c_int {
-        call("MPI_Type_set_name", MPI_COMM_SELF, || {
+        call("MPI_Type_set_name", NO_OBJECT, || {
             let mut s = read_str("type_name", name)?;
             let mut n = s.len().min(MPI_MAX_OBJECT_NAME - 1);
             while !s.is_char_boundary(n) {
@@ -937,7 +938,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_match_size / PMPI_Type_match_size(typeclass: c_int, size: c_int, datatype: *mut c_int) -> c_int {
-        call("MPI_Type_match_size", MPI_COMM_SELF, || {
+        call("MPI_Type_match_size", NO_OBJECT, || {
             if ![typemap::TYPECLASS_REAL, typemap::TYPECLASS_INTEGER, typemap::TYPECLASS_COMPLEX].contains(&typeclass) {
                 return mpi_err!(Arg, "typeclass {typeclass} is not {TYPECLASS_NAMES}");
             }
@@ -1007,7 +1008,7 @@ fn real_kind(p: c_int, r: c_int) -> Result<usize> {
 
 mpi_fn! {
     fn MPI_Type_create_f90_integer / PMPI_Type_create_f90_integer(r: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_f90_integer", MPI_COMM_SELF, || {
+        call("MPI_Type_create_f90_integer", NO_OBJECT, || {
             let prim = match r {
                 _ if r < 0 && r != MPI_UNDEFINED => return mpi_err!(Arg, "range {r} is negative"),
                 MPI_UNDEFINED => Prim::Integer4,
@@ -1024,7 +1025,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_create_f90_real / PMPI_Type_create_f90_real(p: c_int, r: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_f90_real", MPI_COMM_SELF, || {
+        call("MPI_Type_create_f90_real", NO_OBJECT, || {
             let prim = match real_kind(p, r)? {
                 4 => Prim::Real4,
                 8 => Prim::Real8,
@@ -1037,7 +1038,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_create_f90_complex / PMPI_Type_create_f90_complex(p: c_int, r: c_int, newtype: *mut c_int) -> c_int {
-        call("MPI_Type_create_f90_complex", MPI_COMM_SELF, || {
+        call("MPI_Type_create_f90_complex", NO_OBJECT, || {
             let prim = match real_kind(p, r)? {
                 4 => Prim::Complex8,
                 8 => Prim::Complex16,
@@ -1052,7 +1053,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_create_keyval / PMPI_Type_create_keyval(copy: Option<CopyFn>, delete: Option<DeleteFn>, keyval: *mut c_int, extra: *mut c_void) -> c_int {
-        call("MPI_Type_create_keyval", MPI_COMM_SELF, || {
+        call("MPI_Type_create_keyval", NO_OBJECT, || {
             if keyval.is_null() {
                 return mpi_err!(Arg, "type_keyval is a null pointer");
             }
@@ -1064,7 +1065,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_free_keyval / PMPI_Type_free_keyval(keyval: *mut c_int) -> c_int {
-        call("MPI_Type_free_keyval", MPI_COMM_SELF, || {
+        call("MPI_Type_free_keyval", NO_OBJECT, || {
             free_keyval("type_keyval", Kind::Datatype, keyval)
         })
     }
@@ -1072,13 +1073,13 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_set_attr / PMPI_Type_set_attr(datatype: c_int, keyval: c_int, value: *mut c_void) -> c_int {
-        call("MPI_Type_set_attr", MPI_COMM_SELF, || set_attr_of(Kind::Datatype, datatype, keyval, value as usize))
+        call("MPI_Type_set_attr", NO_OBJECT, || set_attr_of(Kind::Datatype, datatype, keyval, value as usize))
     }
 }
 
 mpi_fn! {
     fn MPI_Type_get_attr / PMPI_Type_get_attr(datatype: c_int, keyval: c_int, value: *mut c_void, flag: *mut c_int) -> c_int {
-        call("MPI_Type_get_attr", MPI_COMM_SELF, || {
+        call("MPI_Type_get_attr", NO_OBJECT, || {
             attr::keyval(keyval, Kind::Datatype)?;
             let found = with(|m| m.types.attrs_mut(datatype).map(|a| a.get(keyval)))?;
             out("flag", flag, found.is_some() as c_int)?;
@@ -1092,7 +1093,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Type_delete_attr / PMPI_Type_delete_attr(datatype: c_int, keyval: c_int) -> c_int {
-        call("MPI_Type_delete_attr", MPI_COMM_SELF, || delete_attr_of(Kind::Datatype, datatype, keyval))
+        call("MPI_Type_delete_attr", NO_OBJECT, || delete_attr_of(Kind::Datatype, datatype, keyval))
     }
 }
 
@@ -1317,7 +1318,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Pack_external / PMPI_Pack_external(datarep: *const c_char, inbuf: *const c_void, incount: c_int, datatype: c_int, outbuf: *mut c_void, outsize: isize, position: *mut isize) -> c_int {
-        call("MPI_Pack_external", MPI_COMM_SELF, || {
+        call("MPI_Pack_external", NO_OBJECT, || {
             check_datarep(datarep)?;
             pack(inbuf, incount.into(), datatype, outbuf, outsize as i64, position as *mut i64, None)
         })
@@ -1326,7 +1327,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Pack_external_c / PMPI_Pack_external_c(datarep: *const c_char, inbuf: *const c_void, incount: i64, datatype: c_int, outbuf: *mut c_void, outsize: i64, position: *mut i64) -> c_int {
-        call("MPI_Pack_external_c", MPI_COMM_SELF, || {
+        call("MPI_Pack_external_c", NO_OBJECT, || {
             check_datarep(datarep)?;
             pack(inbuf, incount, datatype, outbuf, outsize, position, None)
         })
@@ -1335,7 +1336,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Unpack_external / PMPI_Unpack_external(datarep: *const c_char, inbuf: *const c_void, insize: isize, position: *mut isize, outbuf: *mut c_void, outcount: c_int, datatype: c_int) -> c_int {
-        call("MPI_Unpack_external", MPI_COMM_SELF, || {
+        call("MPI_Unpack_external", NO_OBJECT, || {
             check_datarep(datarep)?;
             unpack(inbuf, insize as i64, position as *mut i64, outbuf, outcount.into(), datatype, None)
         })
@@ -1344,7 +1345,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Unpack_external_c / PMPI_Unpack_external_c(datarep: *const c_char, inbuf: *const c_void, insize: i64, position: *mut i64, outbuf: *mut c_void, outcount: i64, datatype: c_int) -> c_int {
-        call("MPI_Unpack_external_c", MPI_COMM_SELF, || {
+        call("MPI_Unpack_external_c", NO_OBJECT, || {
             check_datarep(datarep)?;
             unpack(inbuf, insize, position, outbuf, outcount, datatype, None)
         })
@@ -1360,7 +1361,7 @@ fn external_size(datarep: *const c_char, incount: i64, dt: c_int) -> Result<i64>
 
 mpi_fn! {
     fn MPI_Pack_external_size / PMPI_Pack_external_size(datarep: *const c_char, incount: c_int, datatype: c_int, size: *mut isize) -> c_int {
-        call("MPI_Pack_external_size", MPI_COMM_SELF, || {
+        call("MPI_Pack_external_size", NO_OBJECT, || {
             out("size", size, external_size(datarep, incount.into(), datatype)? as isize)
         })
     }
@@ -1368,7 +1369,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Pack_external_size_c / PMPI_Pack_external_size_c(datarep: *const c_char, incount: i64, datatype: c_int, size: *mut i64) -> c_int {
-        call("MPI_Pack_external_size_c", MPI_COMM_SELF, || out("size", size, external_size(datarep, incount, datatype)?))
+        call("MPI_Pack_external_size_c", NO_OBJECT, || out("size", size, external_size(datarep, incount, datatype)?))
     }
 }
 
@@ -1376,12 +1377,12 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Get_address / PMPI_Get_address(location: *const c_void, address: *mut isize) -> c_int {
-        call("MPI_Get_address", MPI_COMM_SELF, || out("address", address, location as isize))
+        call("MPI_Get_address", NO_OBJECT, || out("address", address, location as isize))
     }
 }
 
 mpi_fn! {
     fn MPI_Address / PMPI_Address(location: *mut c_void, address: *mut isize) -> c_int {
-        call("MPI_Address", MPI_COMM_SELF, || out("address", address, location as isize))
+        call("MPI_Address", NO_OBJECT, || out("address", address, location as isize))
     }
 }

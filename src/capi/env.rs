@@ -4,6 +4,7 @@ use std::os::raw::{c_char, c_int, c_void};
 
 use super::comm::CommObj;
 use super::consts::*;
+use super::errors::NO_OBJECT;
 use super::errors::{call, class_string};
 use super::state::{with, Phase};
 use super::{mpi_fn, out, write_str};
@@ -103,7 +104,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Initialized / PMPI_Initialized(flag: *mut c_int) -> c_int {
-        call("MPI_Initialized", MPI_COMM_SELF, || {
+        call("MPI_Initialized", NO_OBJECT, || {
             let f = with(|m| m.phase != Phase::Before);
             out("flag", flag, f as c_int)
         })
@@ -112,7 +113,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Finalized / PMPI_Finalized(flag: *mut c_int) -> c_int {
-        call("MPI_Finalized", MPI_COMM_SELF, || {
+        call("MPI_Finalized", NO_OBJECT, || {
             let f = with(|m| m.phase == Phase::Finalized);
             out("flag", flag, f as c_int)
         })
@@ -121,7 +122,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Query_thread / PMPI_Query_thread(provided: *mut c_int) -> c_int {
-        call("MPI_Query_thread", MPI_COMM_SELF, || {
+        call("MPI_Query_thread", NO_OBJECT, || {
             let p = with(|m| m.thread_level);
             out("provided", provided, p)
         })
@@ -130,7 +131,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Is_thread_main / PMPI_Is_thread_main(flag: *mut c_int) -> c_int {
-        call("MPI_Is_thread_main", MPI_COMM_SELF, || {
+        call("MPI_Is_thread_main", NO_OBJECT, || {
             let main = with(|m| m.main_thread);
             out("flag", flag, (main == Some(std::thread::current().id())) as c_int)
         })
@@ -166,7 +167,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Get_version / PMPI_Get_version(version: *mut c_int, subversion: *mut c_int) -> c_int {
-        call("MPI_Get_version", MPI_COMM_SELF, || {
+        call("MPI_Get_version", NO_OBJECT, || {
             out("version", version, MPI_VERSION)?;
             out("subversion", subversion, MPI_SUBVERSION)
         })
@@ -183,7 +184,7 @@ pub fn library_version() -> String {
 
 mpi_fn! {
     fn MPI_Get_library_version / PMPI_Get_library_version(version: *mut c_char, resultlen: *mut c_int) -> c_int {
-        call("MPI_Get_library_version", MPI_COMM_SELF, || {
+        call("MPI_Get_library_version", NO_OBJECT, || {
             write_str("version", version, resultlen, &library_version(), MPI_MAX_LIBRARY_VERSION_STRING)
         })
     }
@@ -191,7 +192,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Get_processor_name / PMPI_Get_processor_name(name: *mut c_char, resultlen: *mut c_int) -> c_int {
-        call("MPI_Get_processor_name", MPI_COMM_SELF, || {
+        call("MPI_Get_processor_name", NO_OBJECT, || {
             let host = nix::unistd::gethostname()
                 .map(|h| h.to_string_lossy().into_owned())
                 .unwrap_or_else(|_| "localhost".into());
@@ -202,7 +203,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Error_class / PMPI_Error_class(errorcode: c_int, errorclass: *mut c_int) -> c_int {
-        call("MPI_Error_class", MPI_COMM_SELF, || {
+        call("MPI_Error_class", NO_OBJECT, || {
             match with(|m| m.errors.class_of(errorcode)) {
                 Some(c) => out("errorclass", errorclass, c),
                 None => mpi_err!(Arg, "{errorcode} is not a valid error code"),
@@ -213,7 +214,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Error_string / PMPI_Error_string(errorcode: c_int, string: *mut c_char, resultlen: *mut c_int) -> c_int {
-        call("MPI_Error_string", MPI_COMM_SELF, || {
+        call("MPI_Error_string", NO_OBJECT, || {
             match with(|m| m.errors.string_of(errorcode)) {
                 Some(s) => write_str("string", string, resultlen, &s, MPI_MAX_ERROR_STRING),
                 None => mpi_err!(Arg, "{errorcode} is not a valid error code"),
@@ -224,7 +225,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Add_error_class / PMPI_Add_error_class(errorclass: *mut c_int) -> c_int {
-        call("MPI_Add_error_class", MPI_COMM_SELF, || {
+        call("MPI_Add_error_class", NO_OBJECT, || {
             let c = with(|m| m.errors.add_class())?;
             out("errorclass", errorclass, c)
         })
@@ -233,7 +234,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Add_error_code / PMPI_Add_error_code(errorclass: c_int, errorcode: *mut c_int) -> c_int {
-        call("MPI_Add_error_code", MPI_COMM_SELF, || {
+        call("MPI_Add_error_code", NO_OBJECT, || {
             let c = with(|m| m.errors.add_code(errorclass))?;
             out("errorcode", errorcode, c)
         })
@@ -242,7 +243,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Add_error_string / PMPI_Add_error_string(errorcode: c_int, string: *const c_char) -> c_int {
-        call("MPI_Add_error_string", MPI_COMM_SELF, || {
+        call("MPI_Add_error_string", NO_OBJECT, || {
             let s = super::read_str("string", string)?;
             with(|m| m.errors.set_string(errorcode, s))
         })
@@ -252,7 +253,7 @@ mpi_fn! {
 mpi_fn! {
     fn MPI_Alloc_mem / PMPI_Alloc_mem(size: isize, info: c_int, baseptr: *mut c_void) -> c_int {
         let _ = info;
-        call("MPI_Alloc_mem", MPI_COMM_SELF, || {
+        call("MPI_Alloc_mem", NO_OBJECT, || {
             if size < 0 {
                 return mpi_err!(Size, "size {size} is negative");
             }

@@ -12,6 +12,7 @@ use std::os::raw::c_int;
 
 use super::comm::{bad_comm, get_errhandler, set_errhandler};
 use super::consts::*;
+use super::errors::NO_OBJECT;
 use super::errors::{call, raise_code, Handler, HandlerFn};
 use super::state::with;
 use super::{mpi_fn, out};
@@ -36,13 +37,13 @@ fn create(f: Option<HandlerFn>, errhandler: *mut c_int) -> Result<()> {
 
 mpi_fn! {
     fn MPI_Comm_create_errhandler / PMPI_Comm_create_errhandler(comm_errhandler_fn: Option<HandlerFn>, errhandler: *mut c_int) -> c_int {
-        call("MPI_Comm_create_errhandler", MPI_COMM_SELF, || create(comm_errhandler_fn, errhandler))
+        call("MPI_Comm_create_errhandler", NO_OBJECT, || create(comm_errhandler_fn, errhandler))
     }
 }
 
 mpi_fn! {
     fn MPI_Errhandler_create / PMPI_Errhandler_create(comm_errhandler_fn: Option<HandlerFn>, errhandler: *mut c_int) -> c_int {
-        call("MPI_Errhandler_create", MPI_COMM_SELF, || create(comm_errhandler_fn, errhandler))
+        call("MPI_Errhandler_create", NO_OBJECT, || create(comm_errhandler_fn, errhandler))
     }
 }
 
@@ -65,7 +66,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Errhandler_free / PMPI_Errhandler_free(errhandler: *mut c_int) -> c_int {
-        call("MPI_Errhandler_free", MPI_COMM_SELF, || {
+        call("MPI_Errhandler_free", NO_OBJECT, || {
             if errhandler.is_null() {
                 return mpi_err!(Arg, "errhandler is a null pointer");
             }

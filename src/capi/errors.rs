@@ -1,8 +1,13 @@
 //! Error handling: error codes, classes and strings, error handlers, and
 //! [`call`], the wrapper every entry point runs its body in.
 //!
-//! An error is raised on an object (a communicator; errors tied to no
-//! object are raised on MPI_COMM_SELF, as MPI-4 says). Its handler decides:
+//! An error is raised on an object, a communicator. Errors tied to no
+//! object (and to an invalid communicator handle) are raised with
+//! [`NO_OBJECT`]: they go to MPI_COMM_SELF's handler when the program has
+//! set one (MPI-4 names MPI_COMM_SELF), and otherwise to MPI_COMM_WORLD's,
+//! as in MPICH 4.0 and MPI-3, so that the usual
+//! `MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN)` makes
+//! every call return its errors. Its handler decides:
 //! MPI_ERRORS_ARE_FATAL (the default) and MPI_ERRORS_ABORT print one line
 //! naming the rank, the call and the problem, and end the job;
 //! MPI_ERRORS_RETURN returns the code; a user handler is called with the
@@ -435,8 +440,15 @@ pub fn raise(name: &str, comm: c_int, e: Error) -> c_int {
 /// Raises an error of class `class` with `message` on communicator `comm`.
 pub fn raise_code(name: &str, comm: c_int, class: c_int, message: String) -> c_int {
     let text = format!("{name}: {message}");
-    let (code, handler, rank) = with(|m| {
+    let (code, handler, rank, comm) = with(|m| {
         let code = m.errors.code_for(class, text.clone());
+        let comm = if m.comms.get(comm).is_some() {
+            comm
+        } else if m.comms.errhandler_of(MPI_COMM_SELF) != MPI_ERRORS_ARE_FATAL {
+            MPI_COMM_SELF
+        } else {
+            MPI_COMM_WORLD
+        };
         let handler = if m.phase == Phase::Running {
             let h = m.comms.errhandler_of(comm);
             m.errors.handler(h).unwrap_or(Handler::Fatal)
@@ -444,7 +456,7 @@ pub fn raise_code(name: &str, comm: c_int, class: c_int, message: String) -> c_i
             Handler::Fatal
         };
         let rank = my_rank(m);
-        (code, handler, rank)
+        (code, handler, rank, comm)
     });
     match handler {
         Handler::Return => code,
@@ -460,6 +472,9 @@ pub fn raise_code(name: &str, comm: c_int, class: c_int, message: String) -> c_i
         }
     }
 }
+
+/// The communicator argument of [`raise`] for errors tied to no object.
+pub const NO_OBJECT: c_int = MPI_COMM_NULL;
 
 /// The rank of this process, also before MPI_Init and after MPI_Finalize
 /// (the one shmrun gave it); None in a program started without shmrun

@@ -13,6 +13,7 @@ use std::os::raw::c_int;
 use super::comm::GroupObj;
 use super::consts::*;
 use super::errors::call;
+use super::errors::NO_OBJECT;
 use super::state::with;
 use super::{mpi_fn, out};
 use crate::error::{mpi_err, Result};
@@ -131,7 +132,7 @@ fn expand_ranges(n: c_int, ranges: *const [c_int; 3], size: usize) -> Result<Vec
 
 mpi_fn! {
     fn MPI_Group_size / PMPI_Group_size(group_: c_int, size: *mut c_int) -> c_int {
-        call("MPI_Group_size", MPI_COMM_SELF, || {
+        call("MPI_Group_size", NO_OBJECT, || {
             let g = group(group_)?;
             out("size", size, g.len() as c_int)
         })
@@ -140,7 +141,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Group_rank / PMPI_Group_rank(group_: c_int, rank: *mut c_int) -> c_int {
-        call("MPI_Group_rank", MPI_COMM_SELF, || {
+        call("MPI_Group_rank", NO_OBJECT, || {
             let g = group(group_)?;
             let me = my_world_rank()?;
             let r = g.iter().position(|&w| w == me).map_or(MPI_UNDEFINED, |r| r as c_int);
@@ -151,7 +152,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Group_translate_ranks / PMPI_Group_translate_ranks(group1: c_int, n: c_int, ranks1: *const c_int, group2: c_int, ranks2: *mut c_int) -> c_int {
-        call("MPI_Group_translate_ranks", MPI_COMM_SELF, || {
+        call("MPI_Group_translate_ranks", NO_OBJECT, || {
             let a = group(group1)?;
             let b = group(group2)?;
             let r1 = ints("ranks1", n, ranks1)?;
@@ -185,7 +186,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Group_compare / PMPI_Group_compare(group1: c_int, group2: c_int, result: *mut c_int) -> c_int {
-        call("MPI_Group_compare", MPI_COMM_SELF, || {
+        call("MPI_Group_compare", NO_OBJECT, || {
             let a = group(group1)?;
             let b = group(group2)?;
             let r = if a == b {
@@ -203,7 +204,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Group_union / PMPI_Group_union(group1: c_int, group2: c_int, newgroup: *mut c_int) -> c_int {
-        call("MPI_Group_union", MPI_COMM_SELF, || {
+        call("MPI_Group_union", NO_OBJECT, || {
             let a = group(group1)?;
             let b = group(group2)?;
             let mut g = a.clone();
@@ -215,7 +216,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Group_intersection / PMPI_Group_intersection(group1: c_int, group2: c_int, newgroup: *mut c_int) -> c_int {
-        call("MPI_Group_intersection", MPI_COMM_SELF, || {
+        call("MPI_Group_intersection", NO_OBJECT, || {
             let a = group(group1)?;
             let b = group(group2)?;
             give(newgroup, a.into_iter().filter(|w| b.contains(w)).collect())
@@ -225,7 +226,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Group_difference / PMPI_Group_difference(group1: c_int, group2: c_int, newgroup: *mut c_int) -> c_int {
-        call("MPI_Group_difference", MPI_COMM_SELF, || {
+        call("MPI_Group_difference", NO_OBJECT, || {
             let a = group(group1)?;
             let b = group(group2)?;
             give(newgroup, a.into_iter().filter(|w| !b.contains(w)).collect())
@@ -235,7 +236,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Group_incl / PMPI_Group_incl(group_: c_int, n: c_int, ranks: *const c_int, newgroup: *mut c_int) -> c_int {
-        call("MPI_Group_incl", MPI_COMM_SELF, || {
+        call("MPI_Group_incl", NO_OBJECT, || {
             let g = group(group_)?;
             let r = check_ranks("ranks", ints("ranks", n, ranks)?, g.len())?;
             give(newgroup, r.into_iter().map(|i| g[i]).collect())
@@ -245,7 +246,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Group_excl / PMPI_Group_excl(group_: c_int, n: c_int, ranks: *const c_int, newgroup: *mut c_int) -> c_int {
-        call("MPI_Group_excl", MPI_COMM_SELF, || {
+        call("MPI_Group_excl", NO_OBJECT, || {
             let g = group(group_)?;
             let r = check_ranks("ranks", ints("ranks", n, ranks)?, g.len())?;
             give(newgroup, (0..g.len()).filter(|i| !r.contains(i)).map(|i| g[i]).collect())
@@ -255,7 +256,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Group_range_incl / PMPI_Group_range_incl(group_: c_int, n: c_int, ranges: *const [c_int; 3], newgroup: *mut c_int) -> c_int {
-        call("MPI_Group_range_incl", MPI_COMM_SELF, || {
+        call("MPI_Group_range_incl", NO_OBJECT, || {
             let g = group(group_)?;
             let r = expand_ranges(n, ranges, g.len())?;
             give(newgroup, r.into_iter().map(|i| g[i]).collect())
@@ -265,7 +266,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Group_range_excl / PMPI_Group_range_excl(group_: c_int, n: c_int, ranges: *const [c_int; 3], newgroup: *mut c_int) -> c_int {
-        call("MPI_Group_range_excl", MPI_COMM_SELF, || {
+        call("MPI_Group_range_excl", NO_OBJECT, || {
             let g = group(group_)?;
             let r = expand_ranges(n, ranges, g.len())?;
             give(newgroup, (0..g.len()).filter(|i| !r.contains(i)).map(|i| g[i]).collect())
@@ -275,7 +276,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Group_free / PMPI_Group_free(group_: *mut c_int) -> c_int {
-        call("MPI_Group_free", MPI_COMM_SELF, || {
+        call("MPI_Group_free", NO_OBJECT, || {
             if group_.is_null() {
                 return mpi_err!(Arg, "group is a null pointer");
             }

@@ -10,6 +10,7 @@ use std::os::raw::{c_char, c_int};
 
 use super::consts::*;
 use super::errors::call;
+use super::errors::NO_OBJECT;
 use super::handle::{Kind, Table};
 use super::state::{with, Mpi, Phase};
 use super::{mpi_fn, out, read_str, write_str};
@@ -158,13 +159,13 @@ fn lookup(info: c_int, k: &str) -> Result<Option<String>> {
 
 mpi_fn! {
     fn MPI_Info_create / PMPI_Info_create(info: *mut c_int) -> c_int {
-        call("MPI_Info_create", MPI_COMM_SELF, || give("info", info, Vec::new()))
+        call("MPI_Info_create", NO_OBJECT, || give("info", info, Vec::new()))
     }
 }
 
 mpi_fn! {
     fn MPI_Info_create_env / PMPI_Info_create_env(argc: c_int, argv: *mut *mut c_char, info: *mut c_int) -> c_int {
-        call("MPI_Info_create_env", MPI_COMM_SELF, || {
+        call("MPI_Info_create_env", NO_OBJECT, || {
             let args = if argc > 0 && !argv.is_null() {
                 let mut a = Vec::with_capacity(argc as usize);
                 for i in 0..argc as usize {
@@ -184,7 +185,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Info_set / PMPI_Info_set(info: c_int, key_: *const c_char, value: *const c_char) -> c_int {
-        call("MPI_Info_set", MPI_COMM_SELF, || {
+        call("MPI_Info_set", NO_OBJECT, || {
             let k = key(key_)?;
             if value.is_null() {
                 return mpi_err!(InfoValue, "the value of key \"{k}\" is a null pointer");
@@ -211,7 +212,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Info_delete / PMPI_Info_delete(info: c_int, key_: *const c_char) -> c_int {
-        call("MPI_Info_delete", MPI_COMM_SELF, || {
+        call("MPI_Info_delete", NO_OBJECT, || {
             let k = key(key_)?;
             with(|m| {
                 let i = get_mut(m, info)?;
@@ -229,7 +230,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Info_get / PMPI_Info_get(info: c_int, key_: *const c_char, valuelen: c_int, value: *mut c_char, flag: *mut c_int) -> c_int {
-        call("MPI_Info_get", MPI_COMM_SELF, || {
+        call("MPI_Info_get", NO_OBJECT, || {
             let k = key(key_)?;
             if valuelen < 0 {
                 return mpi_err!(Arg, "valuelen {valuelen} is negative");
@@ -251,7 +252,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Info_get_string / PMPI_Info_get_string(info: c_int, key_: *const c_char, buflen: *mut c_int, value: *mut c_char, flag: *mut c_int) -> c_int {
-        call("MPI_Info_get_string", MPI_COMM_SELF, || {
+        call("MPI_Info_get_string", NO_OBJECT, || {
             let k = key(key_)?;
             if buflen.is_null() {
                 return mpi_err!(Arg, "buflen is a null pointer");
@@ -280,7 +281,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Info_get_valuelen / PMPI_Info_get_valuelen(info: c_int, key_: *const c_char, valuelen: *mut c_int, flag: *mut c_int) -> c_int {
-        call("MPI_Info_get_valuelen", MPI_COMM_SELF, || {
+        call("MPI_Info_get_valuelen", NO_OBJECT, || {
             let k = key(key_)?;
             if flag.is_null() {
                 return mpi_err!(Arg, "flag is a null pointer");
@@ -298,7 +299,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Info_get_nkeys / PMPI_Info_get_nkeys(info: c_int, nkeys: *mut c_int) -> c_int {
-        call("MPI_Info_get_nkeys", MPI_COMM_SELF, || {
+        call("MPI_Info_get_nkeys", NO_OBJECT, || {
             let n = info_of(info)?.len();
             out("nkeys", nkeys, n as c_int)
         })
@@ -307,7 +308,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Info_get_nthkey / PMPI_Info_get_nthkey(info: c_int, n: c_int, key_: *mut c_char) -> c_int {
-        call("MPI_Info_get_nthkey", MPI_COMM_SELF, || {
+        call("MPI_Info_get_nthkey", NO_OBJECT, || {
             let i = info_of(info)?;
             if n < 0 || n as usize >= i.len() {
                 return mpi_err!(Arg, "n = {n} is not in 0..{} (the number of keys)", i.len());
@@ -319,7 +320,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Info_dup / PMPI_Info_dup(info: c_int, newinfo: *mut c_int) -> c_int {
-        call("MPI_Info_dup", MPI_COMM_SELF, || {
+        call("MPI_Info_dup", NO_OBJECT, || {
             let v = info_of(info)?;
             give("newinfo", newinfo, v)
         })
@@ -328,7 +329,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Info_free / PMPI_Info_free(info: *mut c_int) -> c_int {
-        call("MPI_Info_free", MPI_COMM_SELF, || {
+        call("MPI_Info_free", NO_OBJECT, || {
             if info.is_null() {
                 return mpi_err!(Arg, "info is a null pointer");
             }

@@ -8,6 +8,7 @@ use std::os::raw::c_int;
 
 use super::consts::*;
 use super::errors::call;
+use super::errors::NO_OBJECT;
 use super::mpi_fn;
 use crate::error::{mpi_err, Result};
 
@@ -36,7 +37,7 @@ macro_rules! convert {
     ($name:ident / $pname:ident, $from:ident: $fty:ty, $to:ident: $tty:ty) => {
         mpi_fn! {
             fn $name / $pname($from: *const $fty, $to: *mut $tty) -> c_int {
-                call(stringify!($name), MPI_COMM_SELF, || {
+                call(stringify!($name), NO_OBJECT, || {
                     copy($from as *const c_int, $to as *mut c_int, (stringify!($from), stringify!($to)))
                 })
             }

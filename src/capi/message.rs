@@ -15,6 +15,7 @@ use super::comm::comm_of;
 use super::consts::*;
 use super::dtype::recv_target;
 use super::errors::call;
+use super::errors::NO_OBJECT;
 use super::handle::{Kind, Table};
 use super::mpi_fn;
 use super::p2p::{probe_status, received, wait_on};
@@ -103,11 +104,11 @@ mpi_fn! {
 /// The communicator message `h` was probed on (MPI_COMM_SELF if none).
 fn comm_of_message(message: *const c_int) -> c_int {
     if message.is_null() {
-        return MPI_COMM_SELF;
+        return NO_OBJECT;
     }
     // SAFETY: not null: the caller's message handle.
     let h = unsafe { *message };
-    with(|m| m.messages.table.get(h).map(|o| o.comm)).unwrap_or(MPI_COMM_SELF)
+    with(|m| m.messages.table.get(h).map(|o| o.comm)).unwrap_or(NO_OBJECT)
 }
 
 /// Starts the receive of message `*message` into (`buf`, `count`, `dt`),
@@ -200,7 +201,7 @@ fn imrecv(
                     return mpi_err!(Other, "MPI is not initialized");
                 };
                 register(
-                    MPI_COMM_SELF,
+                    NO_OBJECT,
                     e,
                     Pending::Done(Ok(Communicator::null_status())),
                     None,

@@ -9,6 +9,7 @@ use std::os::raw::{c_int, c_void};
 
 use super::consts::*;
 use super::errors::call;
+use super::errors::NO_OBJECT;
 use super::handle::{Kind, Table};
 use super::mpi_fn;
 use super::reduce::PredefOp;
@@ -151,7 +152,7 @@ pub fn check_predef(op: PredefOp, t: &TypeMap) -> Result<()> {
 }
 
 fn create(name: &'static str, f: UserFunction, commute: c_int, op: *mut c_int) -> c_int {
-    call(name, MPI_COMM_SELF, || {
+    call(name, NO_OBJECT, || {
         if op.is_null() {
             return mpi_err!(Arg, "op is a null pointer");
         }
@@ -170,7 +171,7 @@ mpi_fn! {
     fn MPI_Op_create / PMPI_Op_create(user_fn: Option<UserFn>, commute: c_int, op: *mut c_int) -> c_int {
         match user_fn {
             Some(f) => create("MPI_Op_create", UserFunction::Int(f), commute, op),
-            None => call("MPI_Op_create", MPI_COMM_SELF, || mpi_err!(Arg, "user_fn is a null pointer")),
+            None => call("MPI_Op_create", NO_OBJECT, || mpi_err!(Arg, "user_fn is a null pointer")),
         }
     }
 }
@@ -179,14 +180,14 @@ mpi_fn! {
     fn MPI_Op_create_c / PMPI_Op_create_c(user_fn: Option<UserFnC>, commute: c_int, op: *mut c_int) -> c_int {
         match user_fn {
             Some(f) => create("MPI_Op_create_c", UserFunction::Count(f), commute, op),
-            None => call("MPI_Op_create_c", MPI_COMM_SELF, || mpi_err!(Arg, "user_fn is a null pointer")),
+            None => call("MPI_Op_create_c", NO_OBJECT, || mpi_err!(Arg, "user_fn is a null pointer")),
         }
     }
 }
 
 mpi_fn! {
     fn MPI_Op_free / PMPI_Op_free(op: *mut c_int) -> c_int {
-        call("MPI_Op_free", MPI_COMM_SELF, || {
+        call("MPI_Op_free", NO_OBJECT, || {
             if op.is_null() {
                 return mpi_err!(Arg, "op is a null pointer");
             }
@@ -208,7 +209,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Op_commutative / PMPI_Op_commutative(op: c_int, commute: *mut c_int) -> c_int {
-        call("MPI_Op_commutative", MPI_COMM_SELF, || {
+        call("MPI_Op_commutative", NO_OBJECT, || {
             let c = match op_of(op)? {
                 OpRef::Predef(_) => true,
                 OpRef::User(u) => u.commute,

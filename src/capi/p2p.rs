@@ -23,6 +23,7 @@ use super::dtype::{
     comm_type, recv_target, send_data, type_size, Buffer, RecvTarget, SendData, Side,
 };
 use super::errors::call;
+use super::errors::NO_OBJECT;
 use super::mpi_fn;
 use super::request::{c_status, put_status, register, Outcome, Pending, Req, Starter};
 use super::state::with;
@@ -266,7 +267,7 @@ fn bsend(c: &Communicator, data: SendData, world: usize, tag: c_int) -> Result<(
     let engine = c.engine().clone();
     with(|m| {
         let h = m.requests.table.insert(Req {
-            comm: MPI_COMM_SELF,
+            comm: NO_OBJECT,
             engine,
             op: Pending::Active {
                 id,
@@ -334,19 +335,19 @@ fn buffer_detach() -> Result<(usize, usize)> {
 
 mpi_fn! {
     fn MPI_Buffer_attach / PMPI_Buffer_attach(buffer: *mut c_void, size: c_int) -> c_int {
-        call("MPI_Buffer_attach", MPI_COMM_SELF, || buffer_attach(buffer, size as i64))
+        call("MPI_Buffer_attach", NO_OBJECT, || buffer_attach(buffer, size as i64))
     }
 }
 
 mpi_fn! {
     fn MPI_Buffer_attach_c / PMPI_Buffer_attach_c(buffer: *mut c_void, size: i64) -> c_int {
-        call("MPI_Buffer_attach_c", MPI_COMM_SELF, || buffer_attach(buffer, size))
+        call("MPI_Buffer_attach_c", NO_OBJECT, || buffer_attach(buffer, size))
     }
 }
 
 mpi_fn! {
     fn MPI_Buffer_detach / PMPI_Buffer_detach(buffer_addr: *mut c_void, size: *mut c_int) -> c_int {
-        call("MPI_Buffer_detach", MPI_COMM_SELF, || {
+        call("MPI_Buffer_detach", NO_OBJECT, || {
             if buffer_addr.is_null() || size.is_null() {
                 return mpi_err!(Arg, "buffer_addr or size is a null pointer");
             }
@@ -359,7 +360,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Buffer_detach_c / PMPI_Buffer_detach_c(buffer_addr: *mut c_void, size: *mut i64) -> c_int {
-        call("MPI_Buffer_detach_c", MPI_COMM_SELF, || {
+        call("MPI_Buffer_detach_c", NO_OBJECT, || {
             if buffer_addr.is_null() || size.is_null() {
                 return mpi_err!(Arg, "buffer_addr or size is a null pointer");
             }
@@ -944,7 +945,7 @@ pub fn count_of(bytes: u64, size: usize) -> i64 {
 
 mpi_fn! {
     fn MPI_Get_count / PMPI_Get_count(status: *const MPI_Status, datatype: c_int, count: *mut c_int) -> c_int {
-        call("MPI_Get_count", MPI_COMM_SELF, || {
+        call("MPI_Get_count", NO_OBJECT, || {
             let s = status_ref(status)?;
             let n = count_of(s.bytes(), type_size(datatype)?);
             super::out("count", count, if n > i32::MAX as i64 { MPI_UNDEFINED } else { n as c_int })
@@ -954,7 +955,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Get_count_c / PMPI_Get_count_c(status: *const MPI_Status, datatype: c_int, count: *mut i64) -> c_int {
-        call("MPI_Get_count_c", MPI_COMM_SELF, || {
+        call("MPI_Get_count_c", NO_OBJECT, || {
             let s = status_ref(status)?;
             super::out("count", count, count_of(s.bytes(), type_size(datatype)?))
         })
@@ -987,7 +988,7 @@ fn get_elements(status: *const MPI_Status, dt: c_int) -> Result<i64> {
 
 mpi_fn! {
     fn MPI_Get_elements / PMPI_Get_elements(status: *const MPI_Status, datatype: c_int, count: *mut c_int) -> c_int {
-        call("MPI_Get_elements", MPI_COMM_SELF, || {
+        call("MPI_Get_elements", NO_OBJECT, || {
             let n = get_elements(status, datatype)?;
             super::out("count", count, c_int::try_from(n).unwrap_or(MPI_UNDEFINED))
         })
@@ -996,7 +997,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Get_elements_x / PMPI_Get_elements_x(status: *const MPI_Status, datatype: c_int, count: *mut i64) -> c_int {
-        call("MPI_Get_elements_x", MPI_COMM_SELF, || {
+        call("MPI_Get_elements_x", NO_OBJECT, || {
             super::out("count", count, get_elements(status, datatype)?)
         })
     }
@@ -1004,7 +1005,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Get_elements_c / PMPI_Get_elements_c(status: *const MPI_Status, datatype: c_int, count: *mut i64) -> c_int {
-        call("MPI_Get_elements_c", MPI_COMM_SELF, || {
+        call("MPI_Get_elements_c", NO_OBJECT, || {
             super::out("count", count, get_elements(status, datatype)?)
         })
     }
@@ -1024,19 +1025,19 @@ fn set_elements(status: *mut MPI_Status, dt: c_int, count: i64) -> Result<()> {
 
 mpi_fn! {
     fn MPI_Status_set_elements / PMPI_Status_set_elements(status: *mut MPI_Status, datatype: c_int, count: c_int) -> c_int {
-        call("MPI_Status_set_elements", MPI_COMM_SELF, || set_elements(status, datatype, count as i64))
+        call("MPI_Status_set_elements", NO_OBJECT, || set_elements(status, datatype, count as i64))
     }
 }
 
 mpi_fn! {
     fn MPI_Status_set_elements_x / PMPI_Status_set_elements_x(status: *mut MPI_Status, datatype: c_int, count: i64) -> c_int {
-        call("MPI_Status_set_elements_x", MPI_COMM_SELF, || set_elements(status, datatype, count))
+        call("MPI_Status_set_elements_x", NO_OBJECT, || set_elements(status, datatype, count))
     }
 }
 
 mpi_fn! {
     fn MPI_Status_set_cancelled / PMPI_Status_set_cancelled(status: *mut MPI_Status, flag: c_int) -> c_int {
-        call("MPI_Status_set_cancelled", MPI_COMM_SELF, || {
+        call("MPI_Status_set_cancelled", NO_OBJECT, || {
             status_mut(status)?.set_cancelled(flag != 0);
             Ok(())
         })

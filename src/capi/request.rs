@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::consts::*;
 use super::dtype::{RecvTarget, SendData};
+use super::errors::NO_OBJECT;
 use super::errors::{bare, call, raise};
 use super::handle::{Kind, Table};
 use super::mpi_fn;
@@ -353,7 +354,7 @@ fn complete(h: &mut c_int) -> (c_int, MPI_Status, Result<()>) {
     });
     let Some(((comm, engine, op), persistent)) = taken else {
         *h = MPI_REQUEST_NULL;
-        return (MPI_COMM_SELF, empty_status(), Ok(()));
+        return (NO_OBJECT, empty_status(), Ok(()));
     };
     if !persistent {
         *h = MPI_REQUEST_NULL;
@@ -441,7 +442,7 @@ fn status_at(statuses: *mut MPI_Status, i: usize) -> *mut MPI_Status {
 mpi_fn! {
     fn MPI_Wait / PMPI_Wait(request: *mut c_int, status: *mut MPI_Status) -> c_int {
         if request.is_null() {
-            return call("MPI_Wait", MPI_COMM_SELF, || mpi_err!(Arg, "request is a null pointer"));
+            return call("MPI_Wait", NO_OBJECT, || mpi_err!(Arg, "request is a null pointer"));
         }
         // SAFETY: not null: the caller's request handle.
         let h = unsafe { &mut *request };
@@ -460,7 +461,7 @@ mpi_fn! {
 mpi_fn! {
     fn MPI_Test / PMPI_Test(request: *mut c_int, flag: *mut c_int, status: *mut MPI_Status) -> c_int {
         if request.is_null() || flag.is_null() {
-            return call("MPI_Test", MPI_COMM_SELF, || mpi_err!(Arg, "request or flag is a null pointer"));
+            return call("MPI_Test", NO_OBJECT, || mpi_err!(Arg, "request or flag is a null pointer"));
         }
         // SAFETY: not null: the caller's request handle and flag.
         let (h, flag) = unsafe { (&mut *request, &mut *flag) };
@@ -522,11 +523,11 @@ mpi_fn! {
     fn MPI_Waitall / PMPI_Waitall(count: c_int, requests: *mut c_int, statuses: *mut MPI_Status) -> c_int {
         let hs = match slice_mut(requests, count) {
             Ok(s) => s,
-            Err(e) => return raise("MPI_Waitall", MPI_COMM_SELF, e),
+            Err(e) => return raise("MPI_Waitall", NO_OBJECT, e),
         };
         for &h in hs.iter() {
             if let Err(e) = wait_ready(h) {
-                return raise("MPI_Waitall", MPI_COMM_SELF, e);
+                return raise("MPI_Waitall", NO_OBJECT, e);
             }
         }
         let all: Vec<usize> = (0..hs.len()).collect();
@@ -538,17 +539,17 @@ mpi_fn! {
     fn MPI_Testall / PMPI_Testall(count: c_int, requests: *mut c_int, flag: *mut c_int, statuses: *mut MPI_Status) -> c_int {
         let hs = match slice_mut(requests, count) {
             Ok(s) => s,
-            Err(e) => return raise("MPI_Testall", MPI_COMM_SELF, e),
+            Err(e) => return raise("MPI_Testall", NO_OBJECT, e),
         };
         let mut all = true;
         for &h in hs.iter() {
             match ready(h) {
                 Ok(r) => all &= r,
-                Err(e) => return raise("MPI_Testall", MPI_COMM_SELF, e),
+                Err(e) => return raise("MPI_Testall", NO_OBJECT, e),
             }
         }
         if let Err(e) = super::out("flag", flag, all as c_int) {
-            return raise("MPI_Testall", MPI_COMM_SELF, e);
+            return raise("MPI_Testall", NO_OBJECT, e);
         }
         if !all {
             return MPI_SUCCESS;
@@ -568,18 +569,18 @@ fn any(
 ) -> c_int {
     let hs = match slice_mut(requests, count) {
         Ok(s) => s,
-        Err(e) => return raise(name, MPI_COMM_SELF, e),
+        Err(e) => return raise(name, NO_OBJECT, e),
     };
     if index.is_null() {
         return raise(
             name,
-            MPI_COMM_SELF,
+            NO_OBJECT,
             Error::new(ErrorClass::Arg, "index is a null pointer"),
         );
     }
     let live = match active(hs) {
         Ok(live) => live,
-        Err(e) => return raise(name, MPI_COMM_SELF, e),
+        Err(e) => return raise(name, NO_OBJECT, e),
     };
     let set = |idx: c_int, f: c_int| {
         // SAFETY: checked not null above (flag: by the caller).
@@ -603,7 +604,7 @@ fn any(
                     break;
                 }
                 Ok(false) => {}
-                Err(e) => return raise(name, MPI_COMM_SELF, e),
+                Err(e) => return raise(name, NO_OBJECT, e),
             }
         }
         if found.is_some() || flag.is_some() {
@@ -616,7 +617,7 @@ fn any(
         if let Some((engine, _)) = ids.first() {
             let just: Vec<RequestId> = ids.iter().map(|(_, id)| *id).collect();
             if let Err(e) = engine.wait_any_of(&just) {
-                return raise(name, MPI_COMM_SELF, e);
+                return raise(name, NO_OBJECT, e);
             }
         }
     }
@@ -646,7 +647,7 @@ mpi_fn! {
 mpi_fn! {
     fn MPI_Testany / PMPI_Testany(count: c_int, requests: *mut c_int, index: *mut c_int, flag: *mut c_int, status: *mut MPI_Status) -> c_int {
         if flag.is_null() {
-            return call("MPI_Testany", MPI_COMM_SELF, || mpi_err!(Arg, "flag is a null pointer"));
+            return call("MPI_Testany", NO_OBJECT, || mpi_err!(Arg, "flag is a null pointer"));
         }
         any("MPI_Testany", count, requests, index, Some(flag), status)
     }
@@ -663,12 +664,12 @@ fn some(
 ) -> c_int {
     let hs = match slice_mut(requests, incount) {
         Ok(s) => s,
-        Err(e) => return raise(name, MPI_COMM_SELF, e),
+        Err(e) => return raise(name, NO_OBJECT, e),
     };
     if outcount.is_null() || (incount > 0 && indices.is_null()) {
         return raise(
             name,
-            MPI_COMM_SELF,
+            NO_OBJECT,
             Error::new(
                 ErrorClass::Arg,
                 "outcount or array_of_indices is a null pointer",
@@ -677,7 +678,7 @@ fn some(
     }
     let live = match active(hs) {
         Ok(live) => live,
-        Err(e) => return raise(name, MPI_COMM_SELF, e),
+        Err(e) => return raise(name, NO_OBJECT, e),
     };
     if live.is_empty() {
         // SAFETY: checked not null.
@@ -690,7 +691,7 @@ fn some(
             match ready(hs[i]) {
                 Ok(true) => done.push(i),
                 Ok(false) => {}
-                Err(e) => return raise(name, MPI_COMM_SELF, e),
+                Err(e) => return raise(name, NO_OBJECT, e),
             }
         }
         if !done.is_empty() || !block {
@@ -703,7 +704,7 @@ fn some(
         if let Some((engine, _)) = ids.first() {
             let just: Vec<RequestId> = ids.iter().map(|(_, id)| *id).collect();
             if let Err(e) = engine.wait_any_of(&just) {
-                return raise(name, MPI_COMM_SELF, e);
+                return raise(name, NO_OBJECT, e);
             }
         }
     }
@@ -733,7 +734,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Request_free / PMPI_Request_free(request: *mut c_int) -> c_int {
-        call("MPI_Request_free", MPI_COMM_SELF, || {
+        call("MPI_Request_free", NO_OBJECT, || {
             if request.is_null() {
                 return mpi_err!(Arg, "request is a null pointer");
             }
@@ -763,7 +764,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Request_get_status / PMPI_Request_get_status(request: c_int, flag: *mut c_int, status: *mut MPI_Status) -> c_int {
-        call("MPI_Request_get_status", MPI_COMM_SELF, || {
+        call("MPI_Request_get_status", NO_OBJECT, || {
             let done = ready(request)?;
             super::out("flag", flag, done as c_int)?;
             if !done {
@@ -785,7 +786,7 @@ mpi_fn! {
 mpi_fn! {
     fn MPI_Cancel / PMPI_Cancel(request: *mut c_int) -> c_int {
         let comm = if request.is_null() {
-            MPI_COMM_SELF
+            NO_OBJECT
         } else {
             // SAFETY: not null: the caller's request handle.
             comm_of_request(unsafe { *request })
@@ -816,7 +817,7 @@ mpi_fn! {
 
 mpi_fn! {
     fn MPI_Test_cancelled / PMPI_Test_cancelled(status: *const MPI_Status, flag: *mut c_int) -> c_int {
-        call("MPI_Test_cancelled", MPI_COMM_SELF, || {
+        call("MPI_Test_cancelled", NO_OBJECT, || {
             if status.is_null() || status as usize == MPI_STATUS_IGNORE {
                 return mpi_err!(Arg, "status is a null pointer or MPI_STATUS_IGNORE");
             }
@@ -830,7 +831,7 @@ mpi_fn! {
 mpi_fn! {
     fn MPI_Start / PMPI_Start(request: *mut c_int) -> c_int {
         if request.is_null() {
-            return call("MPI_Start", MPI_COMM_SELF, || mpi_err!(Arg, "request is a null pointer"));
+            return call("MPI_Start", NO_OBJECT, || mpi_err!(Arg, "request is a null pointer"));
         }
         // SAFETY: not null.
         let h = unsafe { *request };
@@ -842,7 +843,7 @@ mpi_fn! {
     fn MPI_Startall / PMPI_Startall(count: c_int, requests: *mut c_int) -> c_int {
         let hs = match slice_mut(requests, count) {
             Ok(s) => s,
-            Err(e) => return raise("MPI_Startall", MPI_COMM_SELF, e),
+            Err(e) => return raise("MPI_Startall", NO_OBJECT, e),
         };
         for &h in hs.iter() {
             if let Err(e) = start(h) {
@@ -856,7 +857,7 @@ mpi_fn! {
 /// The communicator the errors of request `h` are raised on: its own
 /// (MPI_COMM_SELF for a null or invalid handle).
 fn comm_of_request(h: c_int) -> c_int {
-    with(|m| m.requests.table.get(h).map_or(MPI_COMM_SELF, |r| r.comm))
+    with(|m| m.requests.table.get(h).map_or(NO_OBJECT, |r| r.comm))
 }
 
 /// Starts persistent request `h`.

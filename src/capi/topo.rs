@@ -13,8 +13,8 @@
 
 use std::os::raw::c_int;
 
-use super::consts::MPI_COMM_SELF;
 use super::errors::call;
+use super::errors::NO_OBJECT;
 use super::mpi_fn;
 use crate::error::{mpi_err, Result};
 
@@ -142,7 +142,7 @@ fn dims_create(nnodes: c_int, dims: &mut [c_int]) -> Result<()> {
 
 mpi_fn! {
     fn MPI_Dims_create / PMPI_Dims_create(nnodes: c_int, ndims: c_int, dims: *mut c_int) -> c_int {
-        call("MPI_Dims_create", MPI_COMM_SELF, || {
+        call("MPI_Dims_create", NO_OBJECT, || {
             if ndims < 0 {
                 return mpi_err!(Dims, "ndims = {ndims} is negative");
             }

@@ -4,7 +4,7 @@
 //! build.rs writes a stub pair `MPI_Name` / `PMPI_Name` for every
 //! `int`-returning function of the header that no other module defines;
 //! each calls [`unsupported`], which raises MPI_ERR_UNSUPPORTED_OPERATION
-//! on MPI_COMM_SELF (so under the default MPI_ERRORS_ARE_FATAL the job
+//! as an error tied to no object (so under the default MPI_ERRORS_ARE_FATAL the job
 //! ends with one line saying what is missing, and under
 //! MPI_ERRORS_RETURN the caller gets the class and MPI_Error_string says
 //! "MPI_Win_create: shmpi does not support one-sided communication
@@ -19,19 +19,19 @@
 
 use std::os::raw::c_int;
 
-use super::consts::MPI_COMM_SELF;
 use super::errors::raise_code;
+use super::errors::NO_OBJECT;
 use super::family::unsupported_message;
 use crate::error::ErrorClass;
 
 include!(concat!(env!("OUT_DIR"), "/unsupported.rs"));
 
-/// Raises MPI_ERR_UNSUPPORTED_OPERATION for function `name` on
-/// MPI_COMM_SELF and returns its code.
+/// Raises MPI_ERR_UNSUPPORTED_OPERATION for function `name` (tied to no
+/// object: see `errors`) and returns its code.
 pub fn unsupported(name: &'static str) -> c_int {
     raise_code(
         name,
-        MPI_COMM_SELF,
+        NO_OBJECT,
         ErrorClass::UnsupportedOperation as c_int,
         unsupported_message(name),
     )
