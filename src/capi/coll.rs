@@ -136,16 +136,16 @@ fn no_alias(sendbuf: *const c_void, recvbuf: *mut c_void, bytes: usize) -> Resul
     Ok(())
 }
 
-/// Refuses a root's own buffer that is its part `own` of the other
-/// buffer `all` (a gather's send buffer in its receive buffer, or a
-/// scatter's receive buffer in its send buffer), as MPICH does: the
-/// standard asks for MPI_IN_PLACE there.
+/// Refuses a rank's own buffer that is its part `own` of the other
+/// buffer `all` (a gather's or an allgather's send buffer in its receive
+/// buffer, or a scatter's receive buffer in its send buffer), as MPICH
+/// does: the standard asks for MPI_IN_PLACE there.
 fn no_alias_part(buf: *const c_void, all: *const c_void, own: &Part) -> Result<()> {
     let at = (all as *const u8).wrapping_offset(own.at);
     if own.bytes()? > 0 && std::ptr::eq(buf as *const u8, at) {
         return mpi_err!(
             Buffer,
-            "the root's buffer {buf:?} is its own part of the other buffer (use MPI_IN_PLACE)"
+            "buffer {buf:?} is this rank's own part of the other buffer (use MPI_IN_PLACE)"
         );
     }
     Ok(())
@@ -935,6 +935,11 @@ fn allgather(
     } else {
         let p = Part::whole(count("sendcount", scount)?, &comm_type(stype)?);
         no_alias(sendbuf, recvbuf, p.bytes()?)?;
+        // Every rank checks its own part, so that all of them refuse
+        // a call like MPI_Allgather(&buf[rank], 1, .., buf, 1, ..) alike:
+        // refusing it only on rank 0 (sendbuf == recvbuf) left the others
+        // waiting for rank 0 forever.
+        no_alias_part(sendbuf, recvbuf, &parts[me])?;
         pack_parts(sendbuf, &[p], false)?
     };
     if send.data.len() != own {

@@ -430,6 +430,20 @@ static void test_errors(void) {
     CHECK(class_of(MPI_Scatter(b, 1, MPI_INT, b, 1, MPI_INT, 0, MPI_COMM_SELF)) == MPI_ERR_BUFFER);
     CHECK(class_of(MPI_Scatterv(b, &one, &zero, MPI_INT, b, 1, MPI_INT, 0, MPI_COMM_SELF)) == MPI_ERR_BUFFER);
     CHECK(class_of(MPI_Reduce_local(b, b, 1, MPI_INT, MPI_SUM)) == MPI_ERR_BUFFER);
+    /* Allgather(v) with each rank's send buffer at its own block of the
+     * receive buffer: refused on every rank (MPICH's check), not only on
+     * rank 0 whose block starts the buffer (the others then waited for it). */
+    {
+        int *g = malloc(2 * size * sizeof(int)), *cnt = malloc(size * sizeof(int)), *dis = malloc(size * sizeof(int));
+        for (int i = 0; i < size; i++) { g[2 * i] = g[2 * i + 1] = i; cnt[i] = 2; dis[i] = 2 * i; }
+        CHECK(class_of(MPI_Allgather(&g[rank], 1, MPI_INT, g, 1, MPI_INT, MPI_COMM_WORLD)) == MPI_ERR_BUFFER);
+        CHECK(class_of(MPI_Allgatherv(&g[2 * rank], 2, MPI_INT, g, cnt, dis, MPI_INT, MPI_COMM_WORLD)) == MPI_ERR_BUFFER);
+        /* A separate send buffer: fine. */
+        int v = 100 + rank, *out = malloc(size * sizeof(int));
+        CHECK(MPI_Allgather(&v, 1, MPI_INT, out, 1, MPI_INT, MPI_COMM_WORLD) == MPI_SUCCESS);
+        for (int i = 0; i < size; i++) CHECK(out[i] == 100 + i);
+        free(g); free(cnt); free(dis); free(out);
+    }
     /* Other parts of the same array are fine. */
     b[0] = 5; b[1] = 6;
     CHECK(MPI_Gather(&b[1], 1, MPI_INT, b, 1, MPI_INT, 0, MPI_COMM_SELF) == MPI_SUCCESS && b[0] == 6);
