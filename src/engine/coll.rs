@@ -571,12 +571,15 @@ impl Engine {
         recv: &mut [u64],
         f: fn(u64, u64) -> u64,
     ) -> Result<()> {
-        let env = |source: usize| super::Envelope {
+        // Members are named by their world rank, not their rank in `comm`:
+        // calls for overlapping groups with the same tag may run at once,
+        // and their members' ranks in those groups collide.
+        let env = |member: usize| super::Envelope {
             context: p2p_context,
-            source: source as i32,
+            source: comm.ranks[member] as i32,
             tag,
         };
-        let me = comm.me as u32;
+        let me = comm.ranks[comm.me] as u32;
         recv.copy_from_slice(send);
         let out: &mut [u8] = bytemuck::cast_slice_mut(recv);
         if comm.me == 0 {

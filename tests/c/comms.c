@@ -108,6 +108,36 @@ int main(int argc, char **argv) {
     MPI_Comm cg3;
     MPI_Error_class(MPI_Comm_create_group(cg, cg_group, -1, &cg3), &cls);
     CHECK(cls == MPI_ERR_TAG);
+    /* Overlapping groups, same tag, one after another: A = {0, 1} then
+     * B = {0, 2}. Rank 2 enters B before rank 1 enters A (it tells rank 1
+     * to go only once it is about to), so rank 0, still in A, sees B's
+     * traffic from rank 2, whose rank in B is rank 1's in A: the two
+     * calls' messages must not mix (MPICH runs this). */
+    if (size >= 3) {
+        MPI_Group world_group, ga, gb;
+        MPI_Comm ca, cb;
+        int a_ranks[2] = {0, 1}, b_ranks[2] = {0, 2}, go = 0, sum = 0;
+        MPI_Comm_group(MPI_COMM_WORLD, &world_group);
+        MPI_Group_incl(world_group, 2, a_ranks, &ga);
+        MPI_Group_incl(world_group, 2, b_ranks, &gb);
+        if (rank == 1) MPI_Recv(&go, 1, MPI_INT, 2, 77, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (rank == 2) MPI_Send(&go, 1, MPI_INT, 1, 77, MPI_COMM_WORLD);
+        if (rank == 0 || rank == 1) {
+            CHECK(MPI_Comm_create_group(MPI_COMM_WORLD, ga, 9, &ca) == MPI_SUCCESS);
+            MPI_Allreduce(&rank, &sum, 1, MPI_INT, MPI_SUM, ca);
+            CHECK(sum == 1);
+            MPI_Comm_free(&ca);
+        }
+        if (rank == 0 || rank == 2) {
+            CHECK(MPI_Comm_create_group(MPI_COMM_WORLD, gb, 9, &cb) == MPI_SUCCESS);
+            MPI_Allreduce(&rank, &sum, 1, MPI_INT, MPI_SUM, cb);
+            CHECK(sum == 2);
+            MPI_Comm_free(&cb);
+        }
+        MPI_Group_free(&ga);
+        MPI_Group_free(&gb);
+        MPI_Group_free(&world_group);
+    }
     /* The world still works after all of this (traffic, then a dup). */
     ring(MPI_COMM_WORLD, size, rank, map);
 
