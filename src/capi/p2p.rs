@@ -415,8 +415,28 @@ fn recv(
 ) -> c_int {
     call(name, comm, || {
         let c = comm_of(comm)?;
-        let p = start_recv_n(&c, buf, count, dt, source, tag)?;
-        received(status, wait_pending(&c, p)?)
+        check_tag("receive", tag, true)?;
+        let target = recv_target(buf, count, dt)?;
+        let Some((p, cap)) = target.direct() else {
+            let p = start_recv_into(&c, target, source, tag)?;
+            return received(status, wait_pending(&c, p)?);
+        };
+        // Blocking, into the caller's bytes: straight to the engine, with
+        // no pending operation in between.
+        let Some(s) = c.check_source("receive", source)? else {
+            put_status(status, &c_status(&Communicator::null_status()));
+            return Ok(());
+        };
+        let env = Envelope {
+            context: c.comm().context,
+            source: s,
+            tag,
+        };
+        let e = c.engine();
+        let id = e.irecv(env, p, cap)?;
+        e.wait(id)?;
+        let (st, result) = e.take_outcome(id);
+        received(status, Outcome { status: st, result })
     })
 }
 

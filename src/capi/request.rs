@@ -297,19 +297,18 @@ fn reap_detached_now() {
 pub fn finish(engine: &Engine, id: RequestId, target: Option<&RecvTarget>) -> Outcome {
     // A failed request's status (what is known of a truncated message) is
     // read before the request is taken.
-    let status = engine.peek_status(id).unwrap_or_default();
     let (status, result) = match target {
-        Some(t) if t.direct().is_none() => match engine.take_vec(id) {
-            Ok((data, mut st)) => {
-                st.bytes = data.len().min(t.capacity());
-                (st, t.store(&data, &st))
+        Some(t) if t.direct().is_none() => {
+            let status = engine.peek_status(id).unwrap_or_default();
+            match engine.take_vec(id) {
+                Ok((data, mut st)) => {
+                    st.bytes = data.len().min(t.capacity());
+                    (st, t.store(&data, &st))
+                }
+                Err(e) => (status, Err(e)),
             }
-            Err(e) => (status, Err(e)),
-        },
-        _ => match engine.take(id) {
-            Ok(st) => (st, Ok(())),
-            Err(e) => (status, Err(e)),
-        },
+        }
+        _ => engine.take_outcome(id),
     };
     Outcome { status, result }
 }

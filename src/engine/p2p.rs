@@ -962,6 +962,17 @@ impl Engine {
         self.take_vec(id).map(|(_, s)| s)
     }
 
+    /// Frees completed request `id`, returning its status and whether it
+    /// failed: a truncated receive has both (the message's source and tag,
+    /// the bytes that fit, and MPI_ERR_TRUNCATE).
+    pub fn take_outcome(&self, id: RequestId) -> (Status, Result<()>) {
+        let mut st = self.state.borrow_mut();
+        let r = st.requests[id].take().expect("live request");
+        assert!(r.complete, "take of an incomplete request");
+        st.free.push(id);
+        (r.status, r.error.map_or(Ok(()), Err))
+    }
+
     /// Frees completed request `id`, returning the engine-sized buffer of a
     /// receive posted with [`irecv_vec`](Engine::irecv_vec).
     pub fn take_vec(&self, id: RequestId) -> Result<(Vec<u8>, Status)> {
