@@ -1018,31 +1018,22 @@ fn mismatched_sizes_across_ranks_are_count_errors() {
         .env(&[("SHMPI_COLL_CMA_MIN", "1")])
         .run(|_, w| {
             let (r, n) = (w.rank() as usize, w.size() as usize);
-            // The root broadcasts 10 elements, the others expect 12.
-            let mut buf = vec![r as u32; if r == 0 { 10 } else { 12 }];
-            let res = w.bcast(&mut buf[..], 0);
-            if r == 0 {
-                res.unwrap();
-            } else {
-                let e = res.unwrap_err();
-                assert_eq!(e.class, ErrorClass::Count, "{e}");
-                assert!(
-                    e.message.contains("40") && e.message.contains("48"),
-                    "sizes named: {e}"
-                );
-            }
-            // The same beyond one sub-buffer (a direct stream: CMA is on here).
-            let mut buf = vec![r as u32; if r == 0 { 100_000 } else { 100_001 }];
-            let res = w.bcast(&mut buf[..], 0);
-            if r == 0 {
-                res.unwrap();
-            } else {
-                let e = res.unwrap_err();
-                assert_eq!(e.class, ErrorClass::Count, "{e}");
-                assert!(
-                    e.message.contains("400000") && e.message.contains("400004"),
-                    "{e}"
-                );
+            // The root broadcasts 10 elements, the others expect 12; then the
+            // same beyond one sub-buffer (a direct stream where CMA is on).
+            for (root_len, len) in [(10, 12), (100_000, 100_001)] {
+                let mut buf = vec![r as u32; if r == 0 { root_len } else { len }];
+                let res = w.bcast(&mut buf[..], 0);
+                if r == 0 {
+                    res.unwrap();
+                } else {
+                    let e = res.unwrap_err();
+                    assert_eq!(e.class, ErrorClass::Count, "{e}");
+                    let (sent, wanted) = (format!("{}", 4 * root_len), format!("{}", 4 * len));
+                    assert!(
+                        e.message.contains(&sent) && e.message.contains(&wanted),
+                        "sizes named: {e}"
+                    );
+                }
             }
             // Rank 1 contributes 3 elements to an allreduce of 2.
             let mine = vec![1i32; if r == 1 { 3 } else { 2 }];
