@@ -487,12 +487,23 @@ fn ranks_die_with_a_killed_launcher() {
     // not covered by the death signal).
     let script = format!("echo up; exec sleep {m}");
     let (child, stdout) = start_and_wait(&["-n", "3", "sh", "-c", &script], 3);
-    // A rank has printed "up" but may still be in its exec (its command
-    // line briefly unreadable): wait until all four are seen.
-    let until = Instant::now() + Duration::from_secs(5);
-    while processes_with(&m).len() != 4 && Instant::now() < until {
+    // A rank has printed "up" but may still be in its exec, when its
+    // command line can read empty: wait until every rank is its `sleep`,
+    // then count (a count taken while one is mid-exec comes out short).
+    let sleepers = || {
+        processes_with(&m)
+            .into_iter()
+            .filter(|pid| {
+                std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| c.starts_with(b"sleep\0"))
+            })
+            .count()
+    };
+    let until = Instant::now() + Duration::from_secs(10);
+    while sleepers() != 3 && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(10));
     }
+    assert_eq!(sleepers(), 3, "3 ranks sleeping");
     assert_eq!(processes_with(&m).len(), 4, "shmrun and 3 ranks");
     signal(&child, libc::SIGKILL);
     // Not `finish`: reading to the end would wait for the ranks, which
