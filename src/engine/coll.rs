@@ -96,12 +96,22 @@ impl Comm {
 }
 
 /// How many reads this rank's sub-buffers and direct stream must see
-/// before reuse, and the buffer that direct reads land in.
+/// before reuse, and the buffers an exchange works in.
 #[derive(Default)]
 pub(crate) struct SlotState {
     expected: [Cell<u64>; COLL_SLOTS],
     direct_expected: Cell<u64>,
     scratch: Cell<Vec<u8>>,
+    tables: Cell<Tables>,
+}
+
+/// The per-member tables of an [`Engine::exchange`], kept between calls.
+#[derive(Default)]
+struct Tables {
+    wants: Vec<(Range<usize>, Option<usize>)>,
+    reader_ranges: Vec<Range<usize>>,
+    readers: Vec<usize>,
+    done_with: Vec<bool>,
 }
 
 /// Maximum number of communicators a process can have at once.
@@ -381,36 +391,52 @@ impl Engine {
         let n = comm.size();
         let me = comm.me;
         let c = plan.chunk;
-        let wants: Vec<(Range<usize>, Option<usize>)> = (0..n).map(&plan.wants).collect();
-        let reader_ranges: Vec<Range<usize>> = (0..n)
-            .map(|r| if r == me { 0..0 } else { (plan.readers)(r) })
-            .collect();
+        // The per-member tables come from buffers kept between calls: a
+        // small collective is over in well under a microsecond, and a heap
+        // allocation per table would be a large part of it.
+        let mut t = self.coll.tables.take();
+        t.wants.clear();
+        t.wants.extend((0..n).map(&plan.wants));
+        t.reader_ranges.clear();
+        t.reader_ranges
+            .extend((0..n).map(|r| if r == me { 0..0 } else { (plan.readers)(r) }));
+        // Owners whose streams this rank has read all it wants of, or that
+        // disagree with what it expects (their later chunks may never come).
+        t.done_with.clear();
+        t.done_with.resize(n, false);
+        let Tables {
+            wants,
+            reader_ranges,
+            readers,
+            done_with,
+        } = &mut t;
         let mut steps = plan.mine.len().div_ceil(c);
         for (o, (w, _)) in wants.iter().enumerate() {
             if o != me {
                 steps = steps.max(chunks_of(w, c).end);
             }
         }
-        let all_readers: Vec<usize> = (0..n).filter(|&r| !reader_ranges[r].is_empty()).collect();
-        let direct = !all_readers.is_empty() && plan.mine.len() >= self.direct_min;
+        let direct =
+            plan.mine.len() >= self.direct_min && reader_ranges.iter().any(|r| !r.is_empty());
         if direct {
-            self.publish_direct(comm, seq, plan.mine, &all_readers);
+            readers.clear();
+            readers.extend((0..n).filter(|&r| !reader_ranges[r].is_empty()));
+            self.publish_direct(comm, seq, plan.mine, readers);
         }
-        let mut open: Vec<Option<DirectRead<'_>>> = (0..n).map(|_| None).collect();
-        let mut readers = Vec::with_capacity(n);
+        // Open direct reads, by owner; allocated only once one is opened.
+        let mut open: Vec<Option<DirectRead<'_>>> = Vec::new();
         let mut first_error = None;
-        // Owners whose streams this rank has read all it wants of, or that
-        // disagree with what it expects (their later chunks may never come).
-        let mut done_with = vec![false; n];
         for k in 0..steps {
             let step = k * c..(k + 1) * c;
             let span = k * c..((k + 1) * c).min(plan.mine.len());
-            readers.clear();
-            readers.extend((0..n).filter(|&r| !overlap(&reader_ranges[r], &span).is_empty()));
-            if !direct && !readers.is_empty() {
-                if let Err(e) = self.publish(comm, seq, k, c, plan.mine, &readers) {
-                    first_error.get_or_insert(e);
-                    break;
+            if !direct {
+                readers.clear();
+                readers.extend((0..n).filter(|&r| !overlap(&reader_ranges[r], &span).is_empty()));
+                if !readers.is_empty() {
+                    if let Err(e) = self.publish(comm, seq, k, c, plan.mine, readers) {
+                        first_error.get_or_insert(e);
+                        break;
+                    }
                 }
             }
             for o in (0..n).rev() {
@@ -423,6 +449,12 @@ impl Engine {
                     sink.take(o, span.start, &plan.mine[span.clone()]);
                     continue;
                 }
+                let mut opened = None;
+                let direct_read = if open.is_empty() {
+                    &mut opened
+                } else {
+                    &mut open[o]
+                };
                 let r = self.read_chunk(
                     call,
                     comm,
@@ -433,9 +465,13 @@ impl Engine {
                     span.clone(),
                     want.end,
                     *expect,
-                    &mut open[o],
+                    direct_read,
                     &mut sink,
                 );
+                if opened.is_some() {
+                    open.resize_with(n, || None);
+                    open[o] = opened;
+                }
                 match r {
                     Ok(finished) => done_with[o] = finished,
                     Err(e) => {
@@ -445,6 +481,7 @@ impl Engine {
                 }
             }
         }
+        self.coll.tables.set(t);
         // Reads left open (an error stopped this rank early) end here.
         drop(open);
         if direct {
