@@ -12,7 +12,7 @@
 //! stay within the mantissa), so every float result is exact and may be
 //! compared with `==` whatever the order of combination.
 //!
-//! Streams of 256 KiB and more move directly between the ranks' buffers
+//! Streams of 64 KiB and more move directly between the ranks' buffers
 //! (cross-memory attach) and smaller ones through the collective
 //! sub-buffers; the tests of long vectors and mismatched sizes also run
 //! with every stream direct (`SHMPI_COLL_CMA_MIN=1`) and with none

@@ -35,7 +35,7 @@
 //! the slowest way to move memory between cores (on the 2-core machine of
 //! benches/RESULTS.md: about 3 GB/s, against about 8 GB/s for one
 //! `process_vm_readv` out of the owner's buffer). So a stream of at least
-//! `SHMPI_COLL_CMA_MIN` bytes (256 KiB by default), where the job may use
+//! `SHMPI_COLL_CMA_MIN` bytes (64 KiB by default), where the job may use
 //! cross-memory attach, is published *directly*: the owner publishes its
 //! buffer's address once ([`crate::shm::DirectStream`]), every reader copies
 //! the byte ranges it wants straight out of it, chunk by chunk in the same

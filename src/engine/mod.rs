@@ -135,7 +135,7 @@ impl Engine {
             size,
             cma,
             direct_min: if cma {
-                p2p::env_usize("SHMPI_COLL_CMA_MIN", 256 * 1024).max(1)
+                p2p::env_usize("SHMPI_COLL_CMA_MIN", 64 * 1024).max(1)
             } else {
                 usize::MAX
             },
