@@ -70,6 +70,23 @@ pub fn start_send_mode(
     start_send_data(c, data, dest, tag, mode)
 }
 
+/// The world rank of destination `dest` of a send on `c` (checked), or
+/// None for MPI_PROC_NULL.
+fn destination(c: &Communicator, dest: c_int) -> Result<Option<usize>> {
+    Ok(c.check_rank("send", "destination", dest)?
+        .map(|d| c.comm().ranks[d]))
+}
+
+/// The envelope a receive from `source` (checked) with `tag` on `c`
+/// matches, or None for MPI_PROC_NULL.
+fn envelope(c: &Communicator, source: c_int, tag: c_int) -> Result<Option<Envelope>> {
+    Ok(c.check_source("receive", source)?.map(|s| Envelope {
+        context: c.comm().context,
+        source: s,
+        tag,
+    }))
+}
+
 /// Starts a send of `data` (its tag checked) in `mode`.
 fn start_send_data(
     c: &Communicator,
@@ -78,11 +95,10 @@ fn start_send_data(
     tag: c_int,
     mode: Mode,
 ) -> Result<Pending> {
-    let Some(d) = c.check_rank("send", "destination", dest)? else {
+    let Some(world) = destination(c, dest)? else {
         return Ok(Pending::Done(Ok(Communicator::null_status())));
     };
     let cc = c.comm();
-    let world = cc.ranks[d];
     if mode == Mode::Buffered {
         bsend(c, data, world, tag)?;
         return Ok(Pending::Done(Ok(Status::default())));
@@ -133,13 +149,8 @@ fn start_recv_into(
     source: c_int,
     tag: c_int,
 ) -> Result<Pending> {
-    let Some(s) = c.check_source("receive", source)? else {
+    let Some(env) = envelope(c, source, tag)? else {
         return Ok(Pending::Done(Ok(Communicator::null_status())));
-    };
-    let env = Envelope {
-        context: c.comm().context,
-        source: s,
-        tag,
     };
     let id = match target.direct() {
         Some((p, cap)) => c.engine().irecv(env, p, cap)?,
@@ -384,21 +395,19 @@ fn send(
 ) -> c_int {
     call(name, comm, || {
         let c = comm_of(comm)?;
-        if mode == Mode::Standard {
-            // Blocking: straight to the engine's send (and its eager fast
-            // path), with no request.
-            check_tag("send", tag, false)?;
-            let data = send_data(buf, count, dt)?;
-            let Some(d) = c.check_rank("send", "destination", dest)? else {
-                return Ok(());
-            };
-            let cc = c.comm();
-            return c
-                .engine()
-                .send(cc.ranks[d], cc.context, cc.me as u32, tag, data.bytes());
+        check_tag("send", tag, false)?;
+        let data = send_data(buf, count, dt)?;
+        if mode != Mode::Standard {
+            return wait_pending(&c, start_send_data(&c, data, dest, tag, mode)?)?.result;
         }
-        let p = start_send_mode(&c, buf, count, dt, dest, tag, mode)?;
-        wait_pending(&c, p)?.result
+        // Blocking: straight to the engine's send (and its eager fast
+        // path), with no request.
+        let Some(world) = destination(&c, dest)? else {
+            return Ok(());
+        };
+        let cc = c.comm();
+        c.engine()
+            .send(world, cc.context, cc.me as u32, tag, data.bytes())
     })
 }
 
@@ -423,14 +432,9 @@ fn recv(
         };
         // Blocking, into the caller's bytes: straight to the engine, with
         // no pending operation in between.
-        let Some(s) = c.check_source("receive", source)? else {
+        let Some(env) = envelope(&c, source, tag)? else {
             put_status(status, &c_status(&Communicator::null_status()));
             return Ok(());
-        };
-        let env = Envelope {
-            context: c.comm().context,
-            source: s,
-            tag,
         };
         let e = c.engine();
         let id = e.irecv(env, p, cap)?;

@@ -380,17 +380,7 @@ impl Engine {
         } else {
             Protocol::Stream
         };
-        let header = FrameHeader {
-            seq: 0,
-            kind: 0,
-            context,
-            tag,
-            src: src_in_comm,
-            len: 0,
-            total: len as u64,
-            addr: ptr as u64,
-            token: 0,
-        };
+        let header = envelope_header(context, src_in_comm, tag, ptr, len);
         let id = st.insert(Request {
             kind: Kind::Send {
                 dest,
@@ -966,20 +956,23 @@ impl Engine {
     /// failed: a truncated receive has both (the message's source and tag,
     /// the bytes that fit, and MPI_ERR_TRUNCATE).
     pub fn take_outcome(&self, id: RequestId) -> (Status, Result<()>) {
+        let r = self.remove(id);
+        (r.status, r.error.map_or(Ok(()), Err))
+    }
+
+    /// Frees completed request `id` and hands it over.
+    fn remove(&self, id: RequestId) -> Request {
         let mut st = self.state.borrow_mut();
         let r = st.requests[id].take().expect("live request");
         assert!(r.complete, "take of an incomplete request");
         st.free.push(id);
-        (r.status, r.error.map_or(Ok(()), Err))
+        r
     }
 
     /// Frees completed request `id`, returning the engine-sized buffer of a
     /// receive posted with [`irecv_vec`](Engine::irecv_vec).
     pub fn take_vec(&self, id: RequestId) -> Result<(Vec<u8>, Status)> {
-        let mut st = self.state.borrow_mut();
-        let r = st.requests[id].take().expect("live request");
-        assert!(r.complete, "take of an incomplete request");
-        st.free.push(id);
+        let r = self.remove(id);
         if let Some(e) = r.error {
             return Err(e);
         }
@@ -1148,7 +1141,7 @@ impl Engine {
     /// whole into the ring, when no earlier send to `dest` is still queued
     /// (which it must not overtake) and the ring has room, is pushed at
     /// once and needs no request. False when the general path must run.
-    pub fn send_eager_now(
+    fn send_eager_now(
         &self,
         dest: usize,
         context: u32,
@@ -1164,15 +1157,10 @@ impl Engine {
             }
         }
         let h = FrameHeader {
-            seq: 0,
             kind: EAGER,
-            context,
-            tag,
-            src: src_in_comm,
             len: data.len() as u64,
-            total: data.len() as u64,
-            addr: data.as_ptr() as u64,
             token: usize::MAX as u64,
+            ..envelope_header(context, src_in_comm, tag, data.as_ptr(), data.len())
         };
         if !self.segment().producer(self.rank, dest).try_push(&h, data) {
             return Ok(false);
@@ -1193,6 +1181,22 @@ impl Engine {
         let id = self.irecv_vec(envelope)?;
         self.wait(id)?;
         self.take_vec(id)
+    }
+}
+
+/// The header fields every frame of a send of `len` bytes at `ptr`
+/// carries; kind, frame length and token are the protocol's.
+fn envelope_header(context: u32, src: u32, tag: i32, ptr: *const u8, len: usize) -> FrameHeader {
+    FrameHeader {
+        seq: 0,
+        kind: 0,
+        context,
+        tag,
+        src,
+        len: 0,
+        total: len as u64,
+        addr: ptr as u64,
+        token: 0,
     }
 }
 
